@@ -1,0 +1,1 @@
+"""The thin runner: CLI and the live/paper/backtest drivers."""

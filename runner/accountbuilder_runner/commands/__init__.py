@@ -1,0 +1,1 @@
+"""Sub-commands of the ``accountbuilder`` CLI; each module has ``register(subparsers)``."""

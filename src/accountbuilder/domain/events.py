@@ -1,0 +1,90 @@
+"""Exchange events the core consumes (past tense). Each carries exchange time and local time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from accountbuilder.domain.enums import Side
+from accountbuilder.domain.models import AccountSnapshot, Candle, Fill, Order
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExchangeEvent:
+    """Base: ``exchange_ts_ms`` is when the exchange produced it, ``local_ts_ms`` when it arrived."""
+
+    exchange_ts_ms: int
+    local_ts_ms: int
+
+    @property
+    def age_ms(self) -> int:
+        return self.local_ts_ms - self.exchange_ts_ms
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkPriceUpdated(ExchangeEvent):
+    mark_price: Decimal
+    last_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandleClosed(ExchangeEvent):
+    interval: str  # "1" (minute) or "D"
+    candle: Candle
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderUpdated(ExchangeEvent):
+    """Any change of an order: acknowledged, filled, cancelled, triggered, rejected."""
+
+    order: Order
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderFilled(ExchangeEvent):
+    """An execution (partial or full) with its real fee."""
+
+    fill: Fill
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PositionUpdated(ExchangeEvent):
+    """The exchange's position; ``contracts == 0`` means flat."""
+
+    side: Side | None
+    contracts: int
+    entry_price: Decimal | None
+    liq_price: Decimal | None
+    unrealized_pnl_btc: Decimal = Decimal(0)
+    leverage: Decimal | None = None
+    position_idx: int | str = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalletUpdated(ExchangeEvent):
+    account: AccountSnapshot
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PositionLiquidated(ExchangeEvent):
+    """The exchange liquidated (or ADL'd) the position (SPEC E6)."""
+
+    side: Side
+    contracts: int
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FundingApplied(ExchangeEvent):
+    rate: Decimal
+    amount_btc: Decimal  # positive = received, negative = paid
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamReconnected(ExchangeEvent):
+    """The WS stream reconnected: events may have been lost (SPEC F2)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PongReceived(ExchangeEvent):
+    """A heartbeat answer on the WS (SPEC F2)."""
