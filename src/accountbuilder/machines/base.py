@@ -1,0 +1,130 @@
+"""Common behaviour of both machines: guarded firing with reasons, and the transition table.
+
+``fire(event, ctx)`` returns ``Moved`` or ``Refused`` (every guard that refused, with figures).
+An event that has no transition from the current state is a bug and raises ``EventNotAllowed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from statemachine import StateMachine
+from statemachine.exceptions import TransitionNotAllowed
+
+from accountbuilder.domain.reasons import Denial
+from accountbuilder.machines import guards
+from accountbuilder.machines.context import MachineContext
+
+
+class EventNotAllowed(Exception):
+    """An event was fired in a state that has no transition for it (a bug in the caller)."""
+
+    def __init__(self, machine: str, event: str, state: str):
+        super().__init__(f"{machine}: event {event!r} is not allowed in state {state}")
+        self.machine, self.event, self.state = machine, event, state
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    machine: str
+    event: str
+    source: str
+    target: str
+    accepted: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Every candidate transition's guard refused; ``denials`` says why, with figures."""
+
+    machine: str
+    event: str
+    source: str
+    denials: tuple[Denial, ...] = field(default_factory=tuple)
+    accepted: bool = False
+
+    def __str__(self) -> str:
+        why = "; ".join(str(d) for d in self.denials)
+        return f"{self.machine}: {self.event} refused in {self.source}: {why}"
+
+
+TransitionResult = Moved | Refused
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionInfo:
+    """One declared transition, derived from the machine class (for tests and diagrams)."""
+
+    machine: str
+    source: str
+    event: str
+    target: str
+    guards: tuple[str, ...]
+
+
+def _guard_method(name: str):
+    check = guards.GUARDS[name]
+
+    def method(self, ctx: MachineContext) -> bool:
+        denial = check(ctx)
+        if denial is not None:
+            self._refusals.append(denial)
+        return denial is None
+
+    method.__name__ = name
+    method.__doc__ = check.__doc__
+    return method
+
+
+class GuardedMachine(StateMachine):
+    """A ``StateMachine`` whose conditions are the pure guards of ``machines.guards``."""
+
+    machine_name = "machine"
+
+    def __init__(self, *args, **kwargs):
+        self._refusals: list[Denial] = []
+        super().__init__(*args, **kwargs)
+
+    @property
+    def state(self) -> str:
+        return str(self.current_state_value)
+
+    def allows(self, event: str) -> bool:
+        """True when the current state declares a transition for ``event`` (guards aside)."""
+        return event in {e.id for e in self.allowed_events}
+
+    def fire(self, event: str, ctx: MachineContext) -> TransitionResult:
+        """Fire ``event``; return ``Moved`` or ``Refused``; raise ``EventNotAllowed`` if undeclared."""
+        source = self.state
+        if not self.allows(event):
+            raise EventNotAllowed(self.machine_name, event, source)
+        self._refusals = []
+        try:
+            self.send(event, ctx=ctx)
+        except TransitionNotAllowed:
+            return Refused(self.machine_name, event, source, tuple(self._refusals))
+        return Moved(self.machine_name, event, source, self.state)
+
+    @classmethod
+    def transition_table(cls) -> list[TransitionInfo]:
+        """Every declared transition, in declaration order."""
+        rows = []
+        for state in cls.states:
+            for t in state.transitions:
+                conds = tuple(str(c) for c in t.cond)
+                rows.append(
+                    TransitionInfo(cls.machine_name, state.value, t.event, t.target.value, conds)
+                )
+        return rows
+
+    @classmethod
+    def state_values(cls) -> list[str]:
+        return [s.value for s in cls.states]
+
+    @classmethod
+    def event_names(cls) -> list[str]:
+        return sorted({t.event for t in cls.transition_table()})
+
+
+for _name in guards.GUARDS:
+    setattr(GuardedMachine, _name, _guard_method(_name))
