@@ -1,0 +1,1 @@
+"""Market data: candle files, indicators, and the view the core reads."""
