@@ -1,0 +1,1 @@
+"""Execution rules (SPEC G): order specs, stop debounce, maker timeouts, fee checks. Pure."""
