@@ -88,3 +88,34 @@ class StreamReconnected(ExchangeEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PongReceived(ExchangeEvent):
     """A heartbeat answer on the WS (SPEC F2)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandSucceeded(ExchangeEvent):
+    """The exchange acknowledged a command; ``order`` is its answer (None for lookups of nothing)."""
+
+    intent_id: str
+    client_id: str
+    order: Order | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandFailed(ExchangeEvent):
+    """A command did not take effect, or its outcome is unknown.
+
+    ``kind`` is the name of the port's typed error (``PostOnlyWouldTake``, ``OutcomeUnknown``,
+    ``OrderNotFound``, ``TriggerWrongSide``, ``RateLimited``, ``BudgetExhausted`` …).
+    """
+
+    intent_id: str
+    client_id: str
+    kind: str
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RestRoundTrip(ExchangeEvent):
+    """A REST call's round trip, for the E2 latency check."""
+
+    endpoint: str
+    latency_ms: int
