@@ -47,3 +47,14 @@ class Reconcile:
 
 
 Command = PlaceOrder | AmendOrder | CancelOrder | LookupOrder | Reconcile
+
+
+@dataclass(frozen=True, slots=True)
+class SetLeverage:
+    """Lower the leverage (SPEC B3: never increased); only sent with nothing open."""
+
+    leverage: Decimal
+    intent_id: str
+
+
+AnyCommand = PlaceOrder | AmendOrder | CancelOrder | LookupOrder | Reconcile | SetLeverage

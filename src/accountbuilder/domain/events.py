@@ -119,3 +119,31 @@ class RestRoundTrip(ExchangeEvent):
 
     endpoint: str
     latency_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HaltResetRequested(ExchangeEvent):
+    """`accountbuilder halt reset --reason` asked to lift a HALT (SPEC E5)."""
+
+    reason: str
+    who: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountAnswerInvalid(ExchangeEvent):
+    """A wallet/balance answer was missing, non-numeric or otherwise invalid (SPEC E3)."""
+
+    detail: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExchangeSnapshotFetched(ExchangeEvent):
+    """The exchange's truth read by REST (start, DEGRADED, F4 triggers) for reconcile (F5).
+
+    ``position`` is an ``exchange.port.ExchangePosition``; ``startup`` makes the core take the
+    truth at once instead of waiting for 3 identical mismatches.
+    """
+
+    position: object
+    open_orders: tuple[Order, ...]
+    startup: bool = False

@@ -1,0 +1,1 @@
+"""Drivers: run the core against a simulated or live exchange."""

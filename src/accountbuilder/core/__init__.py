@@ -1,0 +1,1 @@
+"""The trading core: the tick orchestrator and the state it keeps between ticks."""

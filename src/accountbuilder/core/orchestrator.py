@@ -1,0 +1,45 @@
+"""The tick orchestrator (SPEC F6): it only orders the steps; rules live in their own modules.
+
+Once per tick: 1) emergency checks, 2) queued exchange events, 3) position management, or
+entry evaluation when FLAT. No I/O: events in, commands and records out. The same object runs
+live, paper and backtest; time is injected as ``now_ms``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from accountbuilder.core.kit import Kit, Outbox
+from accountbuilder.core.state import SessionState
+from accountbuilder.core.steps import emergency, entry, events, position
+from accountbuilder.domain.commands import Reconcile
+from accountbuilder.domain.events import ExchangeEvent
+
+
+class TradingCore:
+    """Feed it events with ``tick``; execute what the returned ``Outbox`` says."""
+
+    def __init__(self, kit: Kit, state: SessionState):
+        self.kit = kit
+        self.state = state
+
+    def tick(self, now_ms: int, queued: Sequence[ExchangeEvent] = ()) -> Outbox:
+        out = Outbox()
+        emergency.run(self.kit, self.state, out, now_ms, queued)
+        events.run(self.kit, self.state, out, now_ms, queued)
+        position.run(self.kit, self.state, out, now_ms)
+        degraded = self._degraded(now_ms, out)
+        entry.run(self.kit, self.state, out, now_ms, degraded)
+        return out
+
+    def _degraded(self, now_ms: int, out: Outbox) -> bool:
+        """F3: DEGRADED blocks entries; with a position open, reconcile by REST every 1 s."""
+        ws = self.kit.ws
+        if ws is None:
+            return False
+        view = self.kit.view
+        open_ = view.position is not None and view.position.contracts > 0
+        if ws.reconcile_due(now_ms, open_):
+            ws.on_reconcile(now_ms)
+            out.commands.append(Reconcile("degraded"))
+        return not ws.status(now_ms).healthy
