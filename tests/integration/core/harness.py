@@ -1,0 +1,193 @@
+"""Scenario harness: the whole core on the simulated exchange over a scripted price path.
+
+Invariants checked after every tick of every scenario (issue 6):
+- no open position without an ACTIVE stop for more than 10 s of simulated time (G8);
+- no entry order sent while HALT/COOLDOWN or while a block runs (D6, E7);
+- the REST budget (90 calls in any rolling 60 s) is never exceeded (F1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from accountbuilder.config import load_config
+from accountbuilder.core.orchestrator import TradingCore
+from accountbuilder.domain.commands import PlaceOrder
+from accountbuilder.domain.enums import OrderRole
+from accountbuilder.domain.models import Candle
+from accountbuilder.exchange.sim import SimConfig, SimExchange
+from accountbuilder.health.rest_budget import RestBudget
+from accountbuilder.marketdata.candles import candles_from_columns
+from accountbuilder.marketdata.view import Staleness
+from accountbuilder.signal.grid import level_price
+from accountbuilder_runner.bootstrap import start_core
+from accountbuilder_runner.drivers.sim import SimDriver
+from accountbuilder_runner.executor import CommandExecutor
+
+DAY0 = 1_704_067_200_000  # 2024-01-01 00:00 UTC
+MIN = 60_000
+DAY = 86_400_000
+SPACING = Decimal("0.03")
+K = 50  # grid level 50 at 3% spacing from 10,000: 43,839.0...
+ENTRY_LEVEL = float(level_price(K, SPACING))  # the long entry when the mark sits just above it
+TP_LEVEL = float(level_price(K + 1, SPACING))
+MARK0 = ENTRY_LEVEL * 1.004  # start 0.4% above the entry level
+
+
+def rows_flat(price: float, n: int, spread: float = 5.0) -> list[tuple[float, float, float, float]]:
+    return [(price, price + spread, price - spread, price)] * n
+
+
+def rows_move(a: float, b: float, n: int) -> list[tuple[float, float, float, float]]:
+    """A straight walk from ``a`` to ``b`` over ``n`` candles (high/low cover each step)."""
+    pts = np.linspace(a, b, n + 1)
+    return [
+        (float(o), float(max(o, c)) + 1, float(min(o, c)) - 1, float(c))
+        for o, c in zip(pts[:-1], pts[1:], strict=True)
+    ]
+
+
+@dataclass
+class Invariants:
+    unprotected_ms_max: int = 0
+    entries_while_blocked: list[str] = field(default_factory=list)
+    budget_max: int = 0
+
+
+class Scenario:
+    """Build with price rows (open, high, low, close) per minute; run ticks; inspect."""
+
+    def __init__(
+        self,
+        rows,
+        *,
+        start_equity_usd: float = 100,
+        tick_ms: int = MIN,
+        atr_pct: float = 0.05,
+        config: dict | None = None,
+        sim: dict | None = None,
+        with_ws: bool = False,
+        volume: float = 1e6,
+    ):
+        cols = np.array([(*r, volume) for r in rows], dtype=np.float64)
+        ts = DAY0 + np.arange(len(rows), dtype=np.int64) * MIN
+        self.arrays = candles_from_columns(ts, *cols.T, timeframe_ms=MIN)
+        start_price = Decimal(repr(rows[0][0]))
+        sim_kw = {
+            "start_balance_btc": (Decimal(repr(start_equity_usd)) / start_price).quantize(
+                Decimal("1e-8")
+            ),
+            "skip_quiet_candles": False,
+        } | (sim or {})
+        self.sim = SimExchange(SimConfig(**sim_kw), self.arrays)
+        self.config = _config(config or {})
+        self.tick_ms, self.atr_pct, self.with_ws = tick_ms, atr_pct, with_ws
+        self.inv = Invariants()
+        self.outboxes: list = []
+        self.core: TradingCore | None = None
+        self._unprotected_since: int | None = None
+
+    async def start(self) -> None:
+        now = DAY0
+        started = await start_core(
+            self.sim,
+            self.config,
+            now,
+            staleness=Staleness(mark_ms=2 * MIN, account_ms=10**12),
+            with_ws=self.with_ws,
+        )
+        self.core = started.core
+        price = Decimal(repr(float(self.arrays.close[0])))
+        width = price * Decimal(repr(self.atr_pct))
+        daily = [
+            Candle(DAY0 - (15 - i) * DAY, price, price + width / 2, price - width / 2, price)
+            for i in range(15)
+        ]
+        self.core.kit.view.seed_daily(daily)  # ATR(14) = atr_pct of the price
+        self.executor = CommandExecutor(
+            self.sim, RestBudget(), clock=lambda: self.sim.now_ms, wait_for_budget=False
+        )
+        self.driver = SimDriver(
+            self.core, self.sim, self.executor, on_outbox=self._on_outbox, on_tick=self._check
+        )
+        self.driver.pending = list(started.startup_events)
+        self.now = now
+
+    async def run_for(self, ms: int) -> None:
+        end = self.now + ms
+        while self.now < end:
+            self.now += self.tick_ms
+            await self.driver.step(self.now)
+
+    # ----------------------------------------------------------------------------- views
+    @property
+    def state(self):
+        return self.core.state
+
+    def trades(self, kind: str):
+        return [t for o in self.outboxes for t in o.trades if type(t).__name__ == kind]
+
+    def commands(self, cls=None, role: OrderRole | None = None):
+        found = [c for o in self.outboxes for c in o.commands if cls is None or isinstance(c, cls)]
+        if role is not None:
+            found = [c for c in found if isinstance(c, PlaceOrder) and c.spec.role is role]
+        return found
+
+    def stop_cid(self) -> str | None:
+        return self.core.state.stop_track.client_id
+
+    def halts(self):
+        return [h for o in self.outboxes for h in o.halts]
+
+    def decisions(self):
+        return [d for o in self.outboxes for d in o.decisions]
+
+    # ----------------------------------------------------------------------------- invariants
+    def _on_outbox(self, now_ms, out, core) -> None:
+        self.outboxes.append(out)
+        s = core.state
+        blocked = s.main.state in ("HALT", "COOLDOWN") or s.risk.blocks.active(now_ms)
+        for c in out.commands:
+            if (
+                isinstance(c, PlaceOrder)
+                and c.spec.role in (OrderRole.ENTRY, OrderRole.TAKER_ENTRY)
+                and blocked
+            ):
+                self.inv.entries_while_blocked.append(f"{now_ms}:{c.spec.client_id}:{s.main.state}")
+
+    def _check(self, now_ms, core) -> None:
+        pos = core.kit.view.position
+        open_ = pos is not None and pos.contracts > 0
+        if open_ and core.state.stop.state != "ACTIVE":
+            self._unprotected_since = self._unprotected_since or now_ms
+            self.inv.unprotected_ms_max = max(
+                self.inv.unprotected_ms_max, now_ms - self._unprotected_since
+            )
+        else:
+            self._unprotected_since = None
+        self.inv.budget_max = max(self.inv.budget_max, self.sim.max_rest_calls_in_window())
+
+    def assert_invariants(self, unprotected_limit_ms: int = 10_000) -> None:
+        assert self.inv.unprotected_ms_max <= unprotected_limit_ms, self.inv
+        assert self.inv.entries_while_blocked == [], self.inv
+        assert self.inv.budget_max <= 90, self.inv
+
+
+def _config(overrides: dict):
+    cfg = load_config()
+    execution = cfg.execution.model_copy(
+        update={
+            "grid": cfg.execution.grid.model_copy(
+                update={"spacing_mode": "fixed", "spacing_pct": SPACING}
+            )
+        }
+    )
+    runner = cfg.runner.model_copy(update={"backtest_winrate": Decimal("0.6")})
+    cfg = cfg.model_copy(update={"execution": execution, "runner": runner})
+    for key, value in overrides.items():
+        part = getattr(cfg, key)
+        cfg = cfg.model_copy(update={key: part.model_copy(update=value)})
+    return cfg

@@ -1,0 +1,120 @@
+"""Fault scenarios of the core on the simulated exchange (issue 6; SPEC G4, G5, G7, G8, E7)."""
+
+from __future__ import annotations
+
+from tests.integration.core.harness import ENTRY_LEVEL, MARK0, MIN, Scenario, rows_flat, rows_move
+
+from accountbuilder.domain.commands import AmendOrder, CancelOrder, PlaceOrder
+from accountbuilder.domain.enums import OrderRole
+
+SEC = 1_000
+DIP = rows_flat(MARK0, 1) + rows_move(MARK0, ENTRY_LEVEL - 20, 1)
+
+
+async def _in_position(sc: Scenario) -> None:
+    await sc.start()
+    while sc.state.main.state != "IN_POSITION":
+        await sc.run_for(sc.tick_ms)
+    while sc.state.stop.state != "ACTIVE":
+        await sc.run_for(sc.tick_ms)
+
+
+async def test_g8_stop_cancelled_elsewhere_goes_missing_and_is_replaced_at_once():
+    sc = Scenario(DIP + rows_flat(ENTRY_LEVEL, 30), tick_ms=SEC)
+    await _in_position(sc)
+    first = sc.stop_cid()
+
+    sc.sim.cancel_elsewhere(first)
+    await sc.run_for(2 * SEC)
+
+    stops = sc.commands(PlaceOrder, OrderRole.STOP)
+    assert [c.spec.client_id for c in stops] == [first, sc.stop_cid()] and sc.stop_cid() != first
+    assert sc.state.stop.state == "ACTIVE"
+    sc.assert_invariants(unprotected_limit_ms=2 * SEC)
+
+
+async def test_g8_stop_that_cannot_be_placed_for_10s_closes_the_position_and_halts_manual():
+    sc = Scenario(DIP + rows_flat(ENTRY_LEVEL, 30), tick_ms=SEC)
+    await sc.start()
+    while sc.state.main.state != "ENTRY_PENDING":
+        await sc.run_for(SEC)
+    # Rejected: the stop, the take-profit sent with it, and the stop's retry 5 s later (G8 ERROR).
+    sc.sim.faults.reject_next_orders(3)
+
+    await sc.run_for(90 * SEC)
+
+    protective = [
+        c.spec.role
+        for c in sc.commands(PlaceOrder)
+        if c.spec.role in (OrderRole.STOP, OrderRole.CLOSE)
+    ]
+    assert protective == [OrderRole.STOP, OrderRole.STOP, OrderRole.CLOSE]
+    reasons = {(h.reason.value, h.kind.value) for h in sc.halts()}
+    assert ("STOP_UNRECOVERABLE", "manual") in reasons
+    assert sc.core.kit.view.position.contracts == 0
+    assert sc.state.main.state == "HALT"
+    sc.assert_invariants(unprotected_limit_ms=11 * SEC)
+
+
+async def test_e7_emergency_halt_during_a_position_keeps_stop_and_take_profit():
+    crash = rows_move(ENTRY_LEVEL, ENTRY_LEVEL * 0.975, 1)  # -2.5% in a minute; the stop is -4.5%
+    calm = rows_flat(ENTRY_LEVEL * 0.975, 45)
+    sc = Scenario(
+        DIP + rows_flat(ENTRY_LEVEL, 2) + crash + calm,
+        config={"emergency": {"drop_1m_halt": -0.02}},
+    )
+    await _in_position(sc)
+    stop_cid = sc.stop_cid()
+
+    await sc.run_for(3 * MIN)
+    assert sc.state.main.state == "HALT"
+    assert sc.state.stop.state == "ACTIVE" and sc.stop_cid() == stop_cid
+    assert not [
+        c for c in sc.commands(CancelOrder) if c.client_id == stop_cid or "_tp" in c.client_id
+    ]
+    assert sc.state.orders.live(OrderRole.TAKE_PROFIT)
+
+    await sc.run_for(40 * MIN)  # E4: 5 calm minutes → COOLDOWN 30 min → the exchange's state
+    assert sc.state.main.state == "IN_POSITION"
+    events = [h.event.value for h in sc.halts()]
+    assert events[:1] == ["raised"] and "cooldown_started" in events and events[-1] == "lifted"
+    sc.assert_invariants()
+
+
+async def test_g4_three_maker_timeouts_allow_one_taker_entry_in_s2():
+    # The mark stays 0.4% above the level: PostOnly buys rest and time out (G3).
+    sc = Scenario(rows_flat(MARK0, 12), start_equity_usd=400)
+    await sc.start()
+
+    await sc.run_for(10 * MIN)
+
+    entries = [
+        c.spec.role
+        for c in sc.commands(PlaceOrder)
+        if c.spec.role in (OrderRole.ENTRY, OrderRole.TAKER_ENTRY)
+    ]
+    assert entries[:4] == [OrderRole.ENTRY] * 3 + [OrderRole.TAKER_ENTRY]
+    assert entries.count(OrderRole.TAKER_ENTRY) == 1
+    assert sc.state.main.state == "IN_POSITION"
+    sc.assert_invariants()
+
+
+async def test_g5_g7_partial_fills_resize_the_stop_debounced_then_sync_exactly():
+    # Each candle's volume (0.002 BTC ~ 87 contracts at 43,839) caps what the entry can fill.
+    sc = Scenario(
+        DIP + rows_flat(ENTRY_LEVEL - 20, 6),
+        tick_ms=SEC,
+        volume=0.002,
+        sim={"participation": 1.0},
+        config={"execution": {"maker_timeout_s": 600}},
+    )
+    await sc.start()
+
+    await sc.run_for(8 * MIN)
+
+    pos = sc.core.kit.view.position.contracts
+    amends = [c for c in sc.commands(AmendOrder) if "_sl" in c.client_id]
+    assert pos > 87 and len(amends) >= 1
+    assert amends[-1].qty == pos  # G5: the final sync is exact
+    assert sc.state.stop_track.qty == pos and sc.state.trade.entry_working is False
+    sc.assert_invariants()
