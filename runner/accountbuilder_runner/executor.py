@@ -104,7 +104,9 @@ class CommandExecutor:
         if isinstance(command, SetLeverage):
             return command.intent_id, "", False, lambda: port.set_leverage(command.leverage)
         if isinstance(command, Reconcile):
-            return f"reconcile:{command.reason}", "", True, self._fetch_truth
+            # Reads never take the protective reserve: F3's 1 s reconcile (2 calls) would exceed
+            # F1's 80 ordinary calls a minute, and the budget wins (it is never exceeded).
+            return f"reconcile:{command.reason}", "", False, self._fetch_truth
         raise TypeError(f"unknown command {command!r}")
 
     async def _fetch_truth(self):

@@ -58,6 +58,7 @@ class ReasonCode(StrEnum):
     STOP_UNRECOVERABLE = "STOP_UNRECOVERABLE"  # G8 10-second rule
     WS_DEGRADED_TIMEOUT = "WS_DEGRADED_TIMEOUT"  # F3
     STRATEGY_REVIEW_REQUIRED = "STRATEGY_REVIEW_REQUIRED"  # H2 flag (no halt)
+    WINRATE_SOFT_WARNING = "WINRATE_SOFT_WARNING"  # D4, 10 <= N < 30 and live < 40% (no halt)
 
     # --- block timers (D6) ----------------------------------------------------------------
     BLOCK_ANTI_FLAP = "BLOCK_ANTI_FLAP"
@@ -78,6 +79,10 @@ class ReasonCode(StrEnum):
     RESET_REASON_MISSING = "RESET_REASON_MISSING"
     STOP_NOT_FAILED = "STOP_NOT_FAILED"
     BACKOFF_NOT_ELAPSED = "BACKOFF_NOT_ELAPSED"
+
+    # --- health (F1) and halt reset (E5) ----------------------------------------------------
+    REST_BUDGET_EXHAUSTED = "REST_BUDGET_EXHAUSTED"  # F1: the call would exceed the budget
+    NOT_HALTED = "NOT_HALTED"  # E5: a reset asked for while no HALT is in force
 
 
 def _fmt(value: Any) -> str:

@@ -23,7 +23,6 @@ from accountbuilder.machines.context import MachineContext
 from accountbuilder.risk.account import stage_for
 from accountbuilder.risk.sizing import round_to_tick
 
-LIVE_STOP = (StopStatus.ACTIVE.value, StopStatus.PENDING.value)
 PAUSE_MS = 5_000  # F5: entries pause 5 s after a correction
 FALLBACK_STOP_PCT = Decimal("0.03")  # C1: spacing unknown → 3%
 
