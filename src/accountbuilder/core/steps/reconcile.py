@@ -87,6 +87,8 @@ def _take_truth(kit: Kit, s: SessionState, now_ms: int, snap: ExchangeSnapshotFe
         s.orders.on_order(order, now_ms)
     if pos.contracts > 0 and s.trade is None:
         adopt_position(kit, s, now_ms, pos)
+    elif pos.contracts > 0 and s.trade.open_qty != pos.contracts and pos.entry_price:
+        _fills_while_away(s, pos, now_ms)
     _sync_stop(s, now_ms, pos.contracts, on_exchange)
     entry = s.orders.get(s.trade.entry_cid) if s.trade is not None else None
     entry_working = s.main.state == "ENTRY_PENDING" and entry is not None and entry.phase.is_live
@@ -97,15 +99,21 @@ def _take_truth(kit: Kit, s: SessionState, now_ms: int, snap: ExchangeSnapshotFe
 def _sync_stop(s: SessionState, now_ms: int, contracts: int, on_exchange: dict[str, Order]) -> None:
     stop_cid = s.stop_track.client_id
     ctx = MachineContext(now_ms, contracts)
-    if (
-        contracts > 0
-        and s.stop.state in LIVE_STOP
-        and (stop_cid is None or stop_cid not in on_exchange)
-    ):
-        s.stop.fire("stop_lost", ctx)  # F5: a missing stop is acted on at once
+    if contracts > 0 and s.stop.state == StopStatus.ACTIVE.value and stop_cid not in on_exchange:
+        # F5: a missing stop is acted on at once. A PENDING stop may simply not be visible yet:
+        # the supervisor looks it up by client id after 5 s instead (no duplicate stop).
+        s.stop.fire("stop_lost", ctx)
         s.stop_track.client_id = None
     elif contracts > 0 and s.stop.state == StopStatus.PENDING.value and stop_cid in on_exchange:
         s.stop.fire("stop_confirmed", ctx)
+
+
+def _fills_while_away(s: SessionState, pos: ExchangePosition, now_ms: int) -> None:
+    """Entry fills we never saw (they happened while we were down): take the exchange's figures."""
+    trade = s.trade
+    trade.entry_qty = pos.contracts + trade.exit_qty
+    trade.entry_notional_btc = Decimal(trade.entry_qty) / pos.entry_price
+    trade.opened_ms = trade.opened_ms or now_ms
 
 
 def adopt_position(kit: Kit, s: SessionState, now_ms: int, pos: ExchangePosition) -> None:
