@@ -1,0 +1,90 @@
+"""Fault injection for scenario tests: each fault is armed for the next N occurrences.
+
+The simulator consults the plan at one place per kind; a fault never changes what the
+exchange itself did except where said (an ``outcome_unknown`` order IS placed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accountbuilder.domain.events import ExchangeEvent
+
+EventTypes = tuple[type[ExchangeEvent], ...]
+
+
+@dataclass(slots=True)
+class _Armed:
+    """A counter of pending faults, optionally limited to some event types."""
+
+    count: int = 0
+    types: EventTypes | None = None
+    delay_ms: int = 0
+
+    def take(self, event: ExchangeEvent | None = None) -> bool:
+        if self.count <= 0:
+            return False
+        if event is not None and self.types is not None and not isinstance(event, self.types):
+            return False
+        self.count -= 1
+        return True
+
+
+@dataclass(slots=True)
+class FaultPlan:
+    """Armed faults. Arm with the methods; the simulator consumes them.
+
+    ``position_idx_as_string`` makes position answers and events carry ``positionIdx "0"``
+    (a string), as some Bybit responses do (SPEC F7).
+    """
+
+    _reject: _Armed = field(default_factory=_Armed)
+    _rate_limit: _Armed = field(default_factory=_Armed)
+    _unknown: _Armed = field(default_factory=_Armed)
+    _malformed_wallet: _Armed = field(default_factory=_Armed)
+    _drop: _Armed = field(default_factory=_Armed)
+    _delay: _Armed = field(default_factory=_Armed)
+    position_idx_as_string: bool = False
+
+    def reject_next_orders(self, n: int = 1) -> None:
+        """The next ``n`` ``place_order`` calls are refused (``Rejected``); nothing is placed."""
+        self._reject.count = n
+
+    def rate_limit_next_calls(self, n: int = 1) -> None:
+        """The next ``n`` port calls (any endpoint) raise ``RateLimited``; nothing happens."""
+        self._rate_limit.count = n
+
+    def outcome_unknown_next(self, n: int = 1) -> None:
+        """The next ``n`` place/amend/cancel calls take effect, then raise ``OutcomeUnknown``."""
+        self._unknown.count = n
+
+    def malformed_wallet_next(self, n: int = 1) -> None:
+        """The next ``n`` ``fetch_account`` calls raise ``MalformedResponse``."""
+        self._malformed_wallet.count = n
+
+    def drop_next_events(self, n: int = 1, types: EventTypes | None = None) -> None:
+        """Never deliver the next ``n`` events (of ``types``); the exchange still applied them."""
+        self._drop = _Armed(n, types)
+
+    def delay_next_events(self, n: int, delay_ms: int, types: EventTypes | None = None) -> None:
+        """Deliver the next ``n`` events (of ``types``) ``delay_ms`` later than normal."""
+        self._delay = _Armed(n, types, delay_ms)
+
+    # --------------------------------------------------------------- consumed by the sim
+    def take_reject(self) -> bool:
+        return self._reject.take()
+
+    def take_rate_limit(self) -> bool:
+        return self._rate_limit.take()
+
+    def take_unknown(self) -> bool:
+        return self._unknown.take()
+
+    def take_malformed_wallet(self) -> bool:
+        return self._malformed_wallet.take()
+
+    def take_drop(self, event: ExchangeEvent) -> bool:
+        return self._drop.take(event)
+
+    def take_delay_ms(self, event: ExchangeEvent) -> int:
+        return self._delay.delay_ms if self._delay.take(event) else 0
