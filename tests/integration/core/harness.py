@@ -17,6 +17,7 @@ from accountbuilder.config import load_config
 from accountbuilder.core.orchestrator import TradingCore
 from accountbuilder.domain.commands import PlaceOrder
 from accountbuilder.domain.enums import OrderRole
+from accountbuilder.domain.events import PongReceived
 from accountbuilder.domain.models import Candle
 from accountbuilder.exchange.sim import SimConfig, SimExchange
 from accountbuilder.health.rest_budget import RestBudget
@@ -89,6 +90,7 @@ class Scenario:
         self.outboxes: list = []
         self.core: TradingCore | None = None
         self._unprotected_since: int | None = None
+        self.heartbeat = with_ws  # a healthy WS answers pings: one pong per tick (F2)
 
     async def start(self) -> None:
         now = DAY0
@@ -120,6 +122,10 @@ class Scenario:
         end = self.now + ms
         while self.now < end:
             self.now += self.tick_ms
+            if self.heartbeat:
+                self.driver.pending.append(
+                    PongReceived(exchange_ts_ms=self.now, local_ts_ms=self.now)
+                )
             await self.driver.step(self.now)
 
     # ----------------------------------------------------------------------------- views

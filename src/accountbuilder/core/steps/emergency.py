@@ -22,6 +22,7 @@ from accountbuilder.domain.events import (
     CommandFailed,
     CommandSucceeded,
     ExchangeEvent,
+    ExchangeSnapshotFetched,
     HaltResetRequested,
     MarkPriceUpdated,
     PositionLiquidated,
@@ -35,7 +36,14 @@ from accountbuilder.emergency import halts
 from accountbuilder.emergency.halts import HaltPhase
 from accountbuilder.machines.context import MachineContext
 
-_LOCAL = (CommandSucceeded, CommandFailed, RestRoundTrip, HaltResetRequested)
+# Answers to REST calls and operator requests: not WS traffic (F2) and not WS event age (E2).
+_LOCAL = (
+    CommandSucceeded,
+    CommandFailed,
+    RestRoundTrip,
+    HaltResetRequested,
+    ExchangeSnapshotFetched,
+)
 _VIEW = (MarkPriceUpdated, CandleClosed, WalletUpdated, PositionUpdated)
 LATENCY_BLOCK = ReasonCode.BLOCK_LATENCY
 

@@ -44,7 +44,7 @@ def run(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
     elif s.trade is not None and s.trade.entry_qty > 0:
         _finish_trade(kit, s, out, now_ms)
     elif s.trade is not None and not s.trade.entry_working:
-        s.trade, s.entry_signal_id = None, s.entry_signal_id  # entry ended with nothing filled
+        s.trade = None  # the entry ended with nothing filled
 
 
 def _entry_order(s: SessionState):
