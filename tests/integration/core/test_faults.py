@@ -118,3 +118,42 @@ async def test_g5_g7_partial_fills_resize_the_stop_debounced_then_sync_exactly()
     assert amends[-1].qty == pos  # G5: the final sync is exact
     assert sc.state.stop_track.qty == pos and sc.state.trade.entry_working is False
     sc.assert_invariants()
+
+
+class _CrossingSignal:
+    """A user SignalSource whose long entry sits above the mark: every PostOnly would cross."""
+
+    def propose(self, inputs):
+        from decimal import Decimal
+
+        from accountbuilder.domain.enums import Side
+        from accountbuilder.signal.source import Signal
+
+        entry = (inputs.mark_price * Decimal("1.002")).quantize(Decimal("0.5"))
+        return Signal(
+            "c0ffee0000000000cafe",
+            Side.LONG,
+            entry,
+            entry * Decimal("1.03"),
+            Decimal("0.03"),
+            Decimal(1),
+            inputs.now_ms,
+        )
+
+
+async def test_g3_g4_three_postonly_rejections_count_as_timeouts_then_one_taker_entry():
+    sc = Scenario(rows_flat(MARK0, 12), start_equity_usd=400)
+    await sc.start()
+    sc.core.kit.signal = _CrossingSignal()
+
+    await sc.run_for(4 * MIN)
+
+    roles = [
+        c.spec.role
+        for c in sc.commands(PlaceOrder)
+        if c.spec.role in (OrderRole.ENTRY, OrderRole.TAKER_ENTRY)
+    ]
+    assert roles[:4] == [OrderRole.ENTRY] * 3 + [OrderRole.TAKER_ENTRY]
+    assert sc.state.maker.taker_day is not None
+    assert sc.state.main.state == "IN_POSITION" and sc.state.stop.state == "ACTIVE"
+    sc.assert_invariants()
