@@ -19,6 +19,6 @@ setup(
     },
     package_data={
         "accountbuilder.defaults": ["*.yaml"],
-        "accountbuilder.data": ["*.csv.gz", "*.md"],
+        "accountbuilder.data": ["*.csv.gz", "*.md", "*.json"],
     },
 )

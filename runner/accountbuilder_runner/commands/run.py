@@ -1,0 +1,174 @@
+"""``accountbuilder run``: trade. Today: paper trading on the simulated exchange (the default).
+
+With no arguments it replays the real BTC 1-minute slice shipped in the package, offline, at
+``--speed`` simulated seconds per wall second, with a live status line, and prints a summary.
+``--exchange bybit [--testnet] [--exchange-url URL]`` trades live (``live.run_live``,
+docs/live.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from accountbuilder.config.loader import ConfigError, load_config
+from accountbuilder.domain.enums import Outcome
+from accountbuilder.marketdata.candles import CandleFileError, load_candles
+from accountbuilder_runner import live
+from accountbuilder_runner.backtest import date_range_ms
+from accountbuilder_runner.bundled import paper_slice
+from accountbuilder_runner.console import Console
+from accountbuilder_runner.paper import DEFAULT_SPEED, PaperOptions, PaperResult, run_paper
+from accountbuilder_runner.replay import WARMUP_DAYS, ReplayError
+from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate
+
+EXIT_OK, EXIT_HALTED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_STATE = Path("state") / "paper.sqlite"
+
+DESCRIPTION = """\
+Paper-trade: the same core, store and records as live, on the simulated exchange, replaying
+real BTC candles (by default the 2021-04-09 → 2021-05-20 1-minute slice shipped in the
+package; its first 15 days seed the daily ATR). Works offline. A live line shows state,
+stop_status, equity in BTC and USD, stage, the last gate decision and its reason, and halts;
+trades and halts are printed as they happen; a summary ends the run.
+"""
+
+EPILOG = """\
+exit codes: 0 the data ended, 1 the run ended HALTED (manual) or FAILURE, 2 bad input,
+130 interrupted (Ctrl-C; the session is persisted first)
+"""
+
+
+def _speed(text: str) -> float | None:
+    if text == "max":
+        return None
+    try:
+        value = float(Decimal(text))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number or 'max': {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
+
+def _usd(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="paper-trade the bundled real BTC slice (offline); the default job",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--exchange",
+        choices=("sim", "bybit"),
+        default="sim",
+        help="sim: paper trading (default); bybit: live trading, see docs/live.md",
+    )
+    p.add_argument(
+        "--speed",
+        type=_speed,
+        default=DEFAULT_SPEED,
+        metavar="X|max",
+        help=f"simulated seconds per wall second (default {DEFAULT_SPEED:g}), or max",
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        metavar="FILE",
+        help="replay this candle file instead of the bundled slice",
+    )
+    p.add_argument("--from", dest="from_date", metavar="DATE", help="first day (UTC) to trade")
+    p.add_argument("--to", dest="to_date", metavar="DATE", help="last day (UTC, inclusive)")
+    p.add_argument("--config", type=Path, metavar="DIR", help="config directory")
+    p.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"SQLite store of the paper account (default {DEFAULT_STATE}); an "
+        "earlier one is kept as PATH.prev. Live: runner_config.yaml store_path",
+    )
+    p.add_argument(
+        "--start-equity-usd",
+        type=_usd,
+        default=None,
+        metavar="USD",
+        help="paper account size (default: runner_config.yaml, 100)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no status line; only the summary")
+    live.add_arguments(p)  # --testnet, --exchange-url, --key-file (with --exchange bybit)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.exchange == "bybit":
+        return live.run_live(args)
+    args.state = args.state or DEFAULT_STATE
+    console = Console(quiet=args.quiet)
+    try:
+        config = load_config(args.config)
+        winrate = resolve_winrate(config, args.state)
+        from_ms, to_ms = date_range_ms(args.from_date, args.to_date)
+        with contextlib.ExitStack() as stack:
+            data = args.data or stack.enter_context(paper_slice())
+            arrays = load_candles(data)
+        options = PaperOptions(
+            data=data,
+            state=args.state,
+            speed=args.speed,
+            start_equity_usd=args.start_equity_usd or config.runner.start_equity_usd,
+            from_ms=from_ms,
+            to_ms=to_ms,
+            warmup_days=WARMUP_DAYS,
+        )
+        result = asyncio.run(run_paper(options, config, winrate, arrays, console))
+    except (ConfigError, CandleFileError, ReplayError, WinrateFileError, OSError) as e:
+        print(f"run: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(summary_text(result, args.state))
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    outcome = result.summary.figures["outcome"]
+    return EXIT_HALTED if outcome in (Outcome.HALTED, Outcome.FAILURE) else EXIT_OK
+
+
+def _counts(counts: dict[str, int]) -> str:
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{k} {v}" for k, v in items) or "none"
+
+
+def summary_text(result: PaperResult, state: Path) -> str:
+    """The end-of-run summary (stdout)."""
+    f = result.summary.figures
+    rate = "n/a" if f["winrate"] is None else f"{f['winrate'] * 100:.1f}%"
+    head = "paper run interrupted" if result.interrupted else "paper run finished"
+    lines = [
+        f"{head}: {f['outcome']} — {f['outcome_reason']}",
+        f"  trades {f['trades']}, wins {f['wins']}, win rate {rate}",
+        f"  equity start ${f['start_equity_usd']} ({f['start_equity_btc']} BTC) → "
+        f"end ${f['end_equity_usd']} ({f['end_equity_btc']} BTC); "
+        f"max drawdown {f['max_drawdown_pct']}%",
+        f"  halts by reason: {_counts(f['halts'])}",
+        f"  rejects by reason: {_counts(f['rejects'])}",
+        f"  store {state} (`accountbuilder status` reads it)",
+    ]
+    if result.moved is not None:
+        lines.append(f"  the previous paper store was kept as {result.moved}")
+    if result.duplicates:
+        lines.append(f"  intents not recorded twice: {', '.join(result.duplicates[:5])}")
+    return "\n".join(lines)

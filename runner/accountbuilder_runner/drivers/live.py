@@ -1,0 +1,176 @@
+"""Drive the core against a live exchange port (Bybit, or the fake Bybit in tests).
+
+The live twin of ``drivers.sim``. Per tick (SPEC F6): take the events the WebSocket streams
+queued since the last tick (and operator requests), tick the core, commit (``on_outbox``,
+SPEC I4) before sending, execute the commands through the F1 budget, and feed the outcomes
+back at the same ``now`` until the core is quiet. The clock and the sleep are injected, so a
+test can run a minute of ticks in a fraction of a second.
+
+Two shell duties besides: the wallet is re-read by REST when its datum ages (F4: a specific
+trigger; a flat account gets no wallet frames), and a bad answer becomes
+``AccountAnswerInvalid`` (E3 → HALT); and at shutdown the entry orders are cancelled while the
+stop and the take-profit stay on the exchange (E7's rule, applied to stopping the bot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from loguru import logger
+
+from accountbuilder.core.halting import cancel_entry_orders
+from accountbuilder.core.kit import Outbox
+from accountbuilder.core.orchestrator import TradingCore
+from accountbuilder.core.orders import Phase
+from accountbuilder.domain.commands import AnyCommand
+from accountbuilder.domain.events import (
+    AccountAnswerInvalid,
+    CommandFailed,
+    ExchangeEvent,
+    WalletUpdated,
+)
+from accountbuilder.domain.models import AccountSnapshot
+from accountbuilder.exchange import errors as port_errors
+from accountbuilder.health.rest_budget import RestBudget
+from accountbuilder_runner.executor import CommandExecutor
+
+MAX_ROUNDS = 8  # command → outcome → tick rounds within one tick
+MAX_FAILED_TICKS = 30  # consecutive ticks that raised before the run gives up
+ACCOUNT_REFRESH_MS = 60_000
+UNRESOLVED = (Phase.INTENT, Phase.SENT, Phase.UNKNOWN)
+
+
+class LivePort(Protocol):
+    def take_events(self) -> list[ExchangeEvent]: ...
+
+    async def fetch_account(self) -> AccountSnapshot: ...
+
+
+@dataclass
+class LiveDriver:
+    core: TradingCore
+    port: LivePort
+    executor: CommandExecutor
+    budget: RestBudget
+    on_outbox: Callable[[int, Outbox, TradingCore], None] | None = None  # persist + record
+    on_results: Callable[[int, AnyCommand, list[ExchangeEvent]], None] | None = None
+    on_tick: Callable[[int, TradingCore], None] | None = None  # status, invariants
+    requests: Callable[[int], list[ExchangeEvent]] | None = None  # operator requests (halt reset)
+    account_refresh_ms: int = ACCOUNT_REFRESH_MS
+    pending: list[ExchangeEvent] = field(default_factory=list)
+    carried: list[AnyCommand] = field(default_factory=list)
+    ticks: int = 0
+    last_account_read_ms: int | None = None
+
+    async def step(self, now_ms: int) -> Outbox:
+        """One tick at ``now_ms``; return the first outbox of the tick (for tests)."""
+        events = [*self.pending, *self.port.take_events()]
+        if self.requests is not None:
+            events += self.requests(now_ms)
+        self.pending = []
+        first = out = self.core.tick(now_ms, events)
+        out.commands[:0], self.carried = self.carried, []
+        for _ in range(MAX_ROUNDS):
+            if self.on_outbox is not None:
+                self.on_outbox(now_ms, out, self.core)
+            if not out.commands:
+                break
+            results = await self._execute(now_ms, out.commands)
+            out = self.core.tick(now_ms, [*results, *self.port.take_events()])
+        else:
+            self.carried = list(out.commands)  # sent next tick, after this state is committed
+        self.ticks += 1
+        await self._refresh_account(now_ms)  # its answer is the next tick's input
+        if self.on_tick is not None:
+            self.on_tick(now_ms, self.core)
+        return first
+
+    async def run(
+        self,
+        clock: Callable[[], int],
+        stop: asyncio.Event,
+        tick_ms: int,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+    ) -> int:
+        """Tick every ``tick_ms`` until ``stop`` is set; return the number of ticks."""
+        start, failed = self.ticks, 0
+        while not stop.is_set():
+            now = clock()
+            try:
+                await self.step(now)
+                failed = 0
+            except Exception:
+                # A round that fails before its commit sends nothing, and the exchange keeps the
+                # stop whatever happens here. A fault that persists ends the run.
+                failed += 1
+                logger.exception("tick failed ({} in a row)", failed)
+                if failed >= MAX_FAILED_TICKS:
+                    raise
+            wait_s = max(now + tick_ms - clock(), 0) / 1000
+            if sleep is not None:
+                await sleep(wait_s)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait_s)
+        return self.ticks - start
+
+    def resume_unresolved(self, now_ms: int) -> list[str]:
+        """After a restart: every send whose outcome the crash hid is looked up (SPEC G2).
+
+        An order committed as an intent may or may not have reached the exchange; telling the
+        core its outcome is unknown makes it look the client id up before anything is re-sent.
+        """
+        cids = [o.client_id for o in self.core.state.orders.live() if o.phase in UNRESOLVED]
+        self.pending += [
+            CommandFailed(
+                exchange_ts_ms=now_ms,
+                local_ts_ms=now_ms,
+                intent_id=cid,
+                client_id=cid,
+                kind=port_errors.OutcomeUnknown.__name__,
+                message="restart: the send may or may not have reached the exchange",
+            )
+            for cid in cids
+        ]
+        return cids
+
+    async def shutdown(self, now_ms: int) -> list[ExchangeEvent]:
+        """Cancel the working entry orders; the stop and the take-profit stay (E7's rule)."""
+        out = Outbox()
+        cancel_entry_orders(self.core.state, out, "shutdown")
+        if self.on_outbox is not None:
+            self.on_outbox(now_ms, out, self.core)
+        return await self._execute(now_ms, out.commands)
+
+    async def _execute(self, now_ms: int, commands: list[AnyCommand]) -> list[ExchangeEvent]:
+        results: list[ExchangeEvent] = []
+        for command in commands:
+            got = await self.executor.execute(command)
+            if self.on_results is not None:
+                self.on_results(now_ms, command, got)
+            results += got
+        return results
+
+    async def _refresh_account(self, now_ms: int) -> None:
+        """F4 trigger: re-read the wallet when its datum is older than ``account_refresh_ms``."""
+        view = self.core.kit.view
+        seen = max(view.account_ts_ms or 0, self.last_account_read_ms or 0)
+        if seen and now_ms - seen < self.account_refresh_ms:
+            return
+        if self.budget.wait_time_ms(now_ms, protective=False) != 0:
+            return  # never wait for the budget inside a tick; try again next tick
+        self.last_account_read_ms = now_ms
+        try:
+            account = await self.port.fetch_account()
+        except port_errors.MalformedResponse as e:
+            self.pending.append(AccountAnswerInvalid(exchange_ts_ms=now_ms, local_ts_ms=now_ms, detail=str(e)))  # fmt: skip
+            return
+        except port_errors.ExchangeError as e:
+            logger.warning("wallet refresh failed: {}", e)
+            return
+        # Folded straight into the view: a REST answer is not WS traffic (F2).
+        view.apply(WalletUpdated(exchange_ts_ms=now_ms, local_ts_ms=now_ms, account=account))

@@ -1,0 +1,396 @@
+"""Bybit V5 rows → domain values, and ccxt errors → the port's typed errors, in one place.
+
+REST rows (ccxt's ``info``) and WebSocket rows share their shapes (reference §4–§5), so one
+function maps each kind for both. Anything missing, non-numeric or NaN where a number is
+required raises ``MalformedResponse`` (SPEC E3 for the wallet). Bybit quirks handled here:
+``""``/``"0"`` mean "none" for optional prices; a PostOnly cancelled with
+``EC_PostOnlyWillTakeLiquidity`` is a rejection, not a cancel (§4.9); the risk-limit
+``maintenanceMargin`` may be in percent (§2.5); ``positionIdx`` may be the string ``"0"`` (F7).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import ccxt
+
+from accountbuilder.domain.enums import (
+    Liquidity,
+    MarginMode,
+    OrderRole,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    TriggerDirection,
+)
+from accountbuilder.domain.models import (
+    SYMBOL,
+    AccountSnapshot,
+    Candle,
+    FeeRates,
+    Fill,
+    Instrument,
+    Order,
+    OrderSpec,
+    RiskTier,
+)
+from accountbuilder.domain.reasons import Denial
+from accountbuilder.emergency.balance import assess_balance
+from accountbuilder.exchange import errors as port_errors
+from accountbuilder.exchange.port import ExchangePosition
+from accountbuilder.signal.ids import parse_client_id
+
+Row = Mapping[str, Any]
+POST_ONLY_WOULD_TAKE = "EC_PostOnlyWillTakeLiquidity"
+NO_ERROR_REASONS = frozenset({"", "EC_NoError", "UNKNOWN"})
+MAX_MESSAGE = 400
+
+# ------------------------------------------------------------------------------ numbers
+
+
+def dec(row: Row, key: str) -> Decimal:
+    """A required finite number; ``MalformedResponse`` names the field otherwise."""
+    raw = row.get(key) if isinstance(row, Mapping) else None
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise port_errors.MalformedResponse(f"field {key}={raw!r} is not a number") from None
+    if raw is None or raw == "" or not value.is_finite():
+        raise port_errors.MalformedResponse(f"field {key}={raw!r} is not a number")
+    return value
+
+
+def opt_price(row: Row, key: str) -> Decimal | None:
+    """An optional price: missing, ``""`` and ``"0"`` mean none."""
+    raw = row.get(key)
+    if raw in (None, "", "0", 0):
+        return None
+    value = dec(row, key)
+    return value if value > 0 else None
+
+
+def contracts(row: Row, key: str) -> int:
+    """A whole number of contracts (1 contract = 1 USD)."""
+    value = dec(row, key)
+    if value != value.to_integral_value() or value < 0:
+        raise port_errors.MalformedResponse(f"field {key}={row.get(key)!r} is not whole contracts")
+    return int(value)
+
+
+# ------------------------------------------------------------------------------ answers
+
+
+def price_text(price: Decimal) -> str:
+    """A price as Bybit wants it in a request: plain decimal text, no exponent."""
+    return format(price.normalize(), "f")
+
+
+# ------------------------------------------------------------------------------ orders
+
+_TIF = {"PostOnly": TimeInForce.POST_ONLY, "IOC": TimeInForce.IOC, "FOK": TimeInForce.IOC}
+
+
+def role_of(cid: str, reduce_only: bool, conditional: bool, order_type: OrderType) -> OrderRole:
+    """The role coded in our client ids (G1); a guess from the order's shape for foreign ones."""
+    parsed = parse_client_id(cid)
+    if parsed is not None:
+        return parsed[2]
+    if reduce_only and conditional:
+        return OrderRole.STOP
+    if reduce_only:
+        return OrderRole.CLOSE if order_type is OrderType.MARKET else OrderRole.TAKE_PROFIT
+    return OrderRole.ENTRY
+
+
+def order_status(row: Row) -> OrderStatus:
+    """Bybit's status, except that a PostOnly cancelled for taking liquidity is Rejected (§4.9)."""
+    try:
+        status = OrderStatus(row.get("orderStatus"))
+    except ValueError:
+        raise port_errors.MalformedResponse(
+            f"orderStatus {row.get('orderStatus')!r} unknown"
+        ) from None
+    if status is OrderStatus.CANCELLED and row.get("rejectReason") == POST_ONLY_WOULD_TAKE:
+        return OrderStatus.REJECTED
+    return status
+
+
+def order_from_row(row: Row) -> Order:
+    """An order row of ``/v5/order/realtime|history`` or of the ``order`` stream."""
+    try:
+        order_type = OrderType(row.get("orderType"))
+        side = OrderSide(row.get("side"))
+    except ValueError:
+        raise port_errors.MalformedResponse(f"order row type/side {row.get('orderType')!r}/{row.get('side')!r}") from None  # fmt: skip
+    cid = str(row.get("orderLinkId") or "")
+    trigger = opt_price(row, "triggerPrice")
+    reduce_only = row.get("reduceOnly") in (True, "true", "True", 1, "1")
+    direction = int(row.get("triggerDirection") or 0)
+    reason = str(row.get("rejectReason") or "")
+    return Order(
+        client_id=cid,
+        order_id=str(row.get("orderId") or ""),
+        role=role_of(cid, reduce_only, trigger is not None, order_type),
+        side=side,
+        order_type=order_type,
+        qty=contracts(row, "qty"),
+        status=order_status(row),
+        price=opt_price(row, "price") if order_type is OrderType.LIMIT else None,
+        filled_qty=contracts(row, "cumExecQty") if row.get("cumExecQty") not in (None, "") else 0,
+        avg_price=opt_price(row, "avgPrice"),
+        time_in_force=_TIF.get(str(row.get("timeInForce")), TimeInForce.GTC),
+        reduce_only=reduce_only,
+        trigger_price=trigger,
+        trigger_direction=TriggerDirection(direction) if direction in (1, 2) else None,
+        reject_reason="" if reason in NO_ERROR_REASONS else reason,
+        position_idx=int(row.get("positionIdx") or 0),
+        updated_ts_ms=int(row.get("updatedTime") or 0),
+    )
+
+
+def accepted_order(spec: OrderSpec, order_id: str, now: int) -> Order:
+    """An order as acknowledged (the ack carries only ids): resting or untriggered, unfilled."""
+    status = OrderStatus.UNTRIGGERED if spec.is_conditional else OrderStatus.NEW
+    return Order(
+        client_id=spec.client_id,
+        order_id=order_id,
+        role=spec.role,
+        side=spec.side,
+        order_type=spec.order_type,
+        qty=spec.qty,
+        status=status,
+        price=spec.price,
+        time_in_force=spec.time_in_force,
+        reduce_only=spec.reduce_only,
+        trigger_price=spec.trigger_price,
+        trigger_direction=spec.trigger_direction,
+        position_idx=spec.position_idx,
+        updated_ts_ms=now,
+    )
+
+
+def fill_from_row(row: Row) -> Fill:
+    """A ``Trade`` execution with the fee Bybit really charged (``execFee``, BTC; SPEC G10)."""
+    cid = str(row.get("orderLinkId") or "")
+    parsed = parse_client_id(cid)
+    try:
+        side = OrderSide(row.get("side"))
+    except ValueError:
+        raise port_errors.MalformedResponse(f"execution side {row.get('side')!r}") from None
+    maker = row.get("isMaker") in (True, "true", "True", 1, "1")
+    return Fill(
+        exec_id=str(row.get("execId") or ""),
+        client_id=cid,
+        order_id=str(row.get("orderId") or ""),
+        side=side,
+        price=dec(row, "execPrice"),
+        qty=contracts(row, "execQty"),
+        fee_btc=dec(row, "execFee"),
+        fee_rate=dec(row, "feeRate"),
+        liquidity=Liquidity.MAKER if maker else Liquidity.TAKER,
+        ts_ms=int(dec(row, "execTime")),
+        role=None if parsed is None else parsed[2],
+        extra={"execType": str(row.get("execType") or "")},
+    )
+
+
+# ------------------------------------------------------------------------------ position
+
+
+def position_side(row: Row) -> Side | None:
+    return {"Buy": Side.LONG, "Sell": Side.SHORT}.get(str(row.get("side") or ""))
+
+
+def position_idx(row: Row) -> int | str:
+    """Keep ``"0"`` as the string it was (F7 accepts and logs it); numbers stay ints."""
+    raw = row.get("positionIdx", 0)
+    return raw if isinstance(raw, str) else int(raw or 0)
+
+
+def position_from_row(row: Row | None, ts_ms: int) -> ExchangePosition:
+    """A ``/v5/position/list`` row (``avgPrice``) or a stream row (``entryPrice``); None: flat."""
+    if row is None:
+        return ExchangePosition(None, 0, None, None, Decimal(0), ts_ms=ts_ms)
+    size = contracts(row, "size")
+    entry_key = "entryPrice" if "entryPrice" in row else "avgPrice"
+    upnl = row.get("unrealisedPnl")
+    return ExchangePosition(
+        side=position_side(row) if size else None,
+        contracts=size,
+        entry_price=opt_price(row, entry_key) if size else None,
+        liq_price=opt_price(row, "liqPrice") if size else None,
+        leverage=dec(row, "leverage") if row.get("leverage") not in (None, "") else Decimal(0),
+        unrealized_pnl_btc=dec(row, "unrealisedPnl") if upnl not in (None, "") else Decimal(0),
+        position_idx=position_idx(row),
+        ts_ms=int(row.get("updatedTime") or ts_ms) if size else ts_ms,
+    )
+
+
+# ------------------------------------------------------------------------------ account
+
+
+def btc_coin(coins: Sequence[Row] | None) -> Row | None:
+    for coin in coins or ():
+        if isinstance(coin, Mapping) and coin.get("coin") == "BTC":
+            return coin
+    return None
+
+
+def account_from_wallet(entry: Row | None, ts_ms: int) -> AccountSnapshot | Denial:
+    """The BTC coin row of a wallet entry, checked by the E3 rules (a Denial when anomalous)."""
+    coin = btc_coin(entry.get("coin") if isinstance(entry, Mapping) else None)
+    if coin is None:
+        return assess_balance(ts_ms, None, None, None)
+    return assess_balance(
+        ts_ms,
+        coin.get("walletBalance"),
+        coin.get("unrealisedPnl"),
+        coin.get("coin"),
+        equity=coin.get("equity"),
+    )
+
+
+def margin_mode(account_info: Row) -> MarginMode:
+    """``/v5/account/info`` ``marginMode``: ISOLATED_MARGIN is isolated; anything else shares."""
+    raw = account_info.get("marginMode")
+    if raw not in ("ISOLATED_MARGIN", "REGULAR_MARGIN", "PORTFOLIO_MARGIN"):
+        raise port_errors.MalformedResponse(f"marginMode {raw!r} unknown")
+    return MarginMode.ISOLATED if raw == "ISOLATED_MARGIN" else MarginMode.CROSS
+
+
+# ------------------------------------------------------------------------------ reference data
+
+
+def risk_tiers(rows: Sequence[Row], mark: Decimal) -> tuple[RiskTier, ...]:
+    """Tiers from ``/v5/market/risk-limit``; BTC limits become contracts at ``mark``.
+
+    The docs' BTCUSD sample gives ``maintenanceMargin "0.5"`` and ``initialMargin "1"`` with
+    ``maxLeverage 100``: percent, since the initial margin rate is 1/maxLeverage. Units are
+    decided per row by that relation, so a fraction-valued answer is read right too.
+    """
+    tiers = []
+    for row in rows:
+        max_lev = dec(row, "maxLeverage")
+        mm, im = dec(row, "maintenanceMargin"), dec(row, "initialMargin")
+        percent = abs(im - 100 / max_lev) < abs(im - 1 / max_lev)
+        scale = Decimal(100) if percent else Decimal(1)
+        deduction = row.get("mmDeduction")
+        tiers.append(
+            RiskTier(
+                limit_contracts=int(dec(row, "riskLimitValue") * mark),
+                maintenance_margin_rate=mm / scale,
+                initial_margin_rate=im / scale,
+                max_leverage=max_lev,
+                mm_deduction_btc=dec(row, "mmDeduction") if deduction else Decimal(0),
+            )
+        )
+    if not tiers or any(not 0 < t.maintenance_margin_rate < 1 for t in tiers):
+        raise port_errors.MalformedResponse(f"risk-limit tiers unusable: {tiers}")
+    return tuple(sorted(tiers, key=lambda t: t.limit_contracts))
+
+
+def instrument_from(info: Row, tiers: tuple[RiskTier, ...]) -> Instrument:
+    """BTCUSD filters from its ``instruments-info`` row (ccxt's ``market['info']``)."""
+    prices, lots = info.get("priceFilter") or {}, info.get("lotSizeFilter") or {}
+    if info.get("symbol") != SYMBOL or info.get("contractType") != "InversePerpetual":
+        raise port_errors.MalformedResponse(f"instrument {info.get('symbol')!r} is not BTCUSD")
+    return Instrument(
+        symbol=SYMBOL,
+        tick_size=dec(prices, "tickSize"),
+        qty_step=contracts(lots, "qtyStep"),
+        min_qty=contracts(lots, "minOrderQty"),
+        max_qty=contracts(lots, "maxOrderQty"),
+        risk_tiers=tiers,
+    )
+
+
+def fee_rates(row: Row) -> FeeRates:
+    """``/v5/account/fee-rate`` row: the account's real rates (SPEC A3)."""
+    return FeeRates(maker=dec(row, "makerFeeRate"), taker=dec(row, "takerFeeRate"))
+
+
+def candle_from_rest(row: Sequence[Any]) -> Candle:
+    """A ``/v5/market/kline`` row ``[start, open, high, low, close, volume, turnover]``."""
+    keys = ("start", "open", "high", "low", "close", "volume")
+    named = dict(zip(keys, row, strict=False))
+    return candle_from_ws(named)
+
+
+def candle_from_ws(data: Row) -> Candle:
+    """A kline (stream ``data`` entry or a named REST row); volume is in contracts (USD)."""
+    volume = data.get("volume")
+    return Candle(
+        ts_ms=int(dec(data, "start")),
+        open=dec(data, "open"),
+        high=dec(data, "high"),
+        low=dec(data, "low"),
+        close=dec(data, "close"),
+        volume=dec(data, "volume") if volume not in (None, "") else Decimal(0),
+    )
+
+
+# ------------------------------------------------------------------------------ errors
+
+_RET_CODE = re.compile(r'"(?:retCode|ret_code)"\s*:\s*"?(-?\d+)')
+_BY_CODE: dict[int, type[port_errors.ExchangeError]] = {
+    110072: port_errors.DuplicateClientId,
+    110092: port_errors.TriggerWrongSide,
+    110093: port_errors.TriggerWrongSide,
+    110017: port_errors.ReduceOnlyViolation,
+    110001: port_errors.OrderNotFound,
+    110008: port_errors.OrderNotFound,  # order already finished or cancelled
+    110010: port_errors.OrderNotFound,
+}
+_BY_CLASS: tuple[tuple[type[BaseException], type[port_errors.ExchangeError]], ...] = (
+    (ccxt.InvalidNonce, port_errors.AuthError),  # 10002: never processed
+    (ccxt.RateLimitExceeded, port_errors.RateLimited),  # 10006, HTTP 403/429: never processed
+    (ccxt.DDoSProtection, port_errors.RateLimited),
+    (ccxt.AuthenticationError, port_errors.AuthError),  # incl. PermissionDenied 10005/10010
+    (ccxt.InsufficientFunds, port_errors.InsufficientBalance),
+    (ccxt.OrderNotFound, port_errors.OrderNotFound),
+    (ccxt.BadResponse, port_errors.MalformedResponse),
+)
+
+
+def ret_code(error: BaseException) -> int | None:
+    """Bybit's ``retCode`` inside a ccxt error message (ccxt puts the body there)."""
+    found = _RET_CODE.search(str(error))
+    return int(found.group(1)) if found else None
+
+
+def translate_error(
+    error: BaseException, *, mutation: bool, redact: Callable[[str], str]
+) -> port_errors.ExchangeError:
+    """Map a ccxt (or parsing) error to the port's typed error; the message is redacted.
+
+    A network failure or timeout of an order mutation is ``OutcomeUnknown`` (the request may
+    have been processed, SPEC G2); of a read it is ``ExchangeUnavailable``.
+    """
+    code = ret_code(error)
+    text = redact(f"{type(error).__name__}: {error}")[:MAX_MESSAGE]
+    if isinstance(error, port_errors.ExchangeError):
+        return error
+    kind = _classify(error, code, mutation)
+    return kind(text, code=code)
+
+
+def _classify(
+    error: BaseException, code: int | None, mutation: bool
+) -> type[port_errors.ExchangeError]:
+    if code in _BY_CODE and isinstance(error, ccxt.ExchangeError):
+        return _BY_CODE[code]
+    for ccxt_class, ours in _BY_CLASS:
+        if isinstance(error, ccxt_class):
+            return ours
+    if isinstance(error, ccxt.NetworkError | TimeoutError | OSError):
+        return port_errors.OutcomeUnknown if mutation else port_errors.ExchangeUnavailable
+    if isinstance(error, ValueError | TypeError | KeyError | ArithmeticError | IndexError):
+        return port_errors.MalformedResponse  # e.g. fetch_balance on "NaN" raises ValueError
+    if isinstance(error, ccxt.ExchangeError) and code is None:
+        return port_errors.MalformedResponse  # no retCode in the answer at all
+    return port_errors.Rejected

@@ -1,0 +1,74 @@
+"""Stop and restart of the live runner with its store (SPEC I4, G2, E7)."""
+
+from __future__ import annotations
+
+import pytest
+from tests.integration.exchange.bybit.livekit import LiveKit
+
+from accountbuilder.domain.commands import PlaceOrder
+from accountbuilder.domain.enums import OrderRole
+from accountbuilder.store.intents import IntentStatus
+from accountbuilder.store.sqlite_store import SqliteStore
+from accountbuilder_runner.live_recorder import LiveRecorder
+
+
+class Crash(Exception):
+    """The process dies right after a commit, before the send."""
+
+
+async def test_e7_shutdown_cancels_the_entry_and_keeps_stop_and_take_profit(kit: LiveKit, tmp_path):
+    store = SqliteStore.open(tmp_path / "s.sqlite", now_ms=kit.clock())
+    recorder = LiveRecorder(store, kit.budget)
+    await kit.open(recorder=recorder)
+    await kit.until(lambda: kit.creates("en"), max_ticks=60)
+    entry = kit.creates("en")[0]["orderLinkId"]
+    kit.server.fill_partially(entry, 40)  # a position, and the entry still working (G5)
+    await kit.until(lambda: kit.state.stop.state == "ACTIVE" and kit.creates("tp"))
+
+    await kit.session.driver.shutdown(kit.clock())
+    recorder.save(kit.clock(), kit.core)
+
+    assert kit.server.order(entry).status == "Cancelled"
+    assert kit.server.order(kit.creates("sl")[0]["orderLinkId"]).status == "Untriggered"
+    assert kit.server.order(kit.creates("tp")[0]["orderLinkId"]).status == "New"
+    doc = store.load_session()
+    assert doc["runtime"]["mode"] == "live" and doc["runtime"]["position"]["contracts"] == 40
+    store.close()
+
+
+async def test_g2_i4_a_send_lost_in_a_crash_is_looked_up_never_resent(kit: LiveKit, tmp_path):
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore.open(path, now_ms=kit.clock())
+    recorder = LiveRecorder(store, kit.budget)
+    await kit.open(recorder=recorder)
+
+    def crash_after_commit(now_ms, out, core):
+        recorder.on_outbox(now_ms, out, core)
+        if any(isinstance(c, PlaceOrder) and c.spec.role is OrderRole.ENTRY for c in out.commands):
+            raise Crash  # committed (session + intent), never sent
+
+    kit.session.driver.on_outbox = crash_after_commit
+    with pytest.raises(Crash):
+        await kit.until(lambda: False, max_ticks=60)
+    lost = next(o.client_id for o in kit.state.orders.by_cid.values() if o.role is OrderRole.ENTRY)
+    assert kit.creates() == []
+    await kit.close()
+    store.close()
+
+    store = SqliteStore.open(path, now_ms=kit.clock())
+    recorder = LiveRecorder(store, kit.budget)
+    assert recorder.restart(kit.clock()) == [lost]  # recorded → unknown: maybe sent
+    second = LiveKit(kit.server, kit.clock)
+    await second.open(saved=store.load_session(), recorder=recorder)
+    await second.until(lambda: second.creates("en"), max_ticks=60)
+    await second.tick(2)
+    await second.close()
+
+    lookups = [r.params.get("orderLinkId") for r in kit.server.requests_to("/v5/order/realtime")]
+    assert lost in lookups  # looked up first (G2) ...
+    sent = [b["orderLinkId"] for b in second.creates("en")]
+    assert lost not in sent and len(sent) == 1  # ... and never sent; a new attempt went out
+    assert store.intent(lost).status is IntentStatus.RESOLVED
+    assert [h[1] for h in store.intent_history(lost)] == ["recorded", "unknown", "resolved"]
+    assert store.intent(sent[0]).status in (IntentStatus.ACKED, IntentStatus.SENT)
+    store.close()

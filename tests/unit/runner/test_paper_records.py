@@ -1,0 +1,130 @@
+"""Paper trading persists like live (runner/paper_records.py, runner/paper.py): intents before
+sends (SPEC G2), the session document (I4), trades (I1), halts (I2), decisions and daily
+metrics (I3) in the store and the JSON-lines files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+
+import pytest
+from tests.unit.runner.slices import config, crash_csv
+
+from accountbuilder.domain.commands import (
+    AmendOrder,
+    CancelOrder,
+    LookupOrder,
+    PlaceOrder,
+    Reconcile,
+    SetLeverage,
+)
+from accountbuilder.domain.enums import OrderRole, OrderSide, OrderType, TimeInForce
+from accountbuilder.domain.models import OrderSpec
+from accountbuilder.marketdata.candles import load_candles, parse_utc_date_ms
+from accountbuilder.store import IntentAction, SqliteStore
+from accountbuilder_runner.console import Console
+from accountbuilder_runner.paper import PaperOptions, log_dir_for, rotate, run_paper
+from accountbuilder_runner.paper_records import intent_of
+from accountbuilder_runner.winrate_file import WinrateSource
+
+CID = "0123456789abcdef0123_L_en0"
+
+
+def test_g2_order_commands_become_intents_and_reads_do_not():
+    spec = OrderSpec(
+        CID,
+        OrderRole.ENTRY,
+        OrderSide.BUY,
+        OrderType.LIMIT,
+        100,
+        price=Decimal("50000"),
+        time_in_force=TimeInForce.POST_ONLY,
+    )
+
+    place = intent_of(PlaceOrder(spec, CID))
+    amend = intent_of(AmendOrder(CID, f"{CID}:amend3", qty=90))
+    cancel = intent_of(CancelOrder(CID, f"{CID}:cancel:timeout4", protective=True))
+
+    assert place[:4] == (CID, CID, "en", IntentAction.PLACE) and place[4]["qty"] == 100
+    assert amend[:4] == (f"{CID}:amend3", CID, "en", IntentAction.AMEND)
+    assert amend[4]["qty"] == 90
+    assert cancel[:4] == (f"{CID}:cancel:timeout4", CID, "en", IntentAction.CANCEL)
+    for read in (LookupOrder(CID), Reconcile("degraded"), SetLeverage(Decimal(2), "lev:1")):
+        assert intent_of(read) is None
+
+
+def test_i4_a_new_paper_run_keeps_the_previous_store_as_prev(tmp_path):
+    state = tmp_path / "paper.sqlite"
+    state.write_text("old store")
+    log_dir_for(state).mkdir()
+    (log_dir_for(state) / "trades.jsonl").write_text("old\n")
+
+    moved = rotate(state)
+
+    assert moved == tmp_path / "paper.sqlite.prev" and moved.read_text() == "old store"
+    assert (tmp_path / "paper-logs.prev" / "trades.jsonl").read_text() == "old\n"
+    assert not state.exists() and not log_dir_for(state).exists()
+
+
+@pytest.fixture(scope="module")
+def paper_run(shared_data, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("paper")
+    arrays = load_candles(crash_csv(shared_data, tmp / "crash.csv"))
+    options = PaperOptions(
+        data=tmp / "crash.csv",
+        state=tmp / "state" / "paper.sqlite",
+        speed=None,
+        start_equity_usd=Decimal(100),
+        from_ms=parse_utc_date_ms("2021-05-16"),
+    )
+    winrate = WinrateSource(Decimal("0.6"), "test")
+    run = run_paper(options, config(None), winrate, arrays, Console(quiet=True))
+    result = asyncio.run(run)
+    return result, options.state
+
+
+def test_i1_i2_paper_run_commits_trades_and_halts(paper_run):
+    result, state = paper_run
+    with SqliteStore.open_readonly(state) as store:
+        trades = store.trades_between(0, 2**62)
+        halts = store.recent_halts(10)
+
+    f = result.summary.figures
+    assert f["trades"] == 6 and f["outcome"] == "HALTED"
+    assert len(trades) == 2 * 6  # one entry and one exit record per trade (I1)
+    assert sorted(h.reason.value for h in halts) == ["DROP_1M", "EQUITY_BELOW_80"]
+
+
+def test_i4_g2_paper_run_commits_the_session_and_every_intent(paper_run):
+    _, state = paper_run
+    with SqliteStore.open_readonly(state) as store:
+        doc = store.load_session()
+        orders = doc["orders"]["orders"]
+        missing = [
+            o["spec"]["client_id"]
+            for o in orders
+            if store.intent_for_client_id(o["spec"]["client_id"]) is None
+        ]
+        placed = [store.intent_for_client_id(o["spec"]["client_id"]) for o in orders]
+
+    assert doc["machines"]["main"] == "HALT" and doc["halt"]["kind"] == "manual"
+    assert orders and missing == []  # every order the core made was an intent first (G2)
+    assert {p.status.value for p in placed} <= {"acked", "rejected", "resolved"}
+
+
+def test_i3_paper_run_writes_decisions_metrics_and_json_lines(paper_run):
+    result, state = paper_run
+    with SqliteStore.open_readonly(state) as store:
+        rows, decisions = store.decision_count()
+        days = store.daily_metrics()
+
+    assert decisions == result.summary.figures["evaluations"] and rows < decisions
+    assert [d.day for d in days][:2] == ["2021-05-16", "2021-05-17"]
+    logs = log_dir_for(state)
+    trades = [json.loads(line) for line in (logs / "trades.jsonl").read_text().splitlines()]
+    halts = (logs / "halts.jsonl").read_text().splitlines()
+    decisions_logged = [json.loads(x) for x in (logs / "decisions.jsonl").read_text().splitlines()]
+    assert [t["record"] for t in trades[:2]] == ["trade_entry", "trade_exit"]
+    assert len(trades) == 12 and len(halts) == 2
+    assert sum(d["count"] for d in decisions_logged) == decisions  # runs with their counts
