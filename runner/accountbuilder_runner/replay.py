@@ -35,7 +35,7 @@ from accountbuilder.marketdata.view import Staleness
 from accountbuilder_runner.bootstrap import start_core
 from accountbuilder_runner.drivers.sim import SimDriver
 from accountbuilder_runner.executor import CommandExecutor
-from accountbuilder_runner.quiet import QuietSchedule, idle_flat_manual_halt
+from accountbuilder_runner.quiet import QuietSchedule, idle_flat_manual_halt, idle_in_position
 
 WARMUP_DAYS = 15  # without --from: the first days seed the daily ATR(14) and are not traded
 HISTORY_DAYS = 31  # start_core fetches 30 daily candles
@@ -198,10 +198,19 @@ class Replay:
     def _next_tick(self, now_ms: int) -> int:
         tf = self.plan.timeframe_ms
         pending = bool(self.driver.pending or self.driver.carried or self.sim.pending_events)
-        if self.quiet is None or not idle_flat_manual_halt(self.core, pending):
+        if self.quiet is None or pending:
             return now_ms + tf
         last_closed = int(np.searchsorted(self.candle_closes, now_ms, "right")) - 1
-        wake = self.quiet.next_wake_index(last_closed, self.core)
-        nxt = max(now_ms + tf, int(self.candle_closes[wake]))
+        if idle_flat_manual_halt(self.core, pending):
+            wake = self.quiet.next_wake_index(last_closed, self.core)
+            nxt = max(now_ms + tf, int(self.candle_closes[wake]))
+        elif idle_in_position(self.core, pending):
+            wake = self.quiet.position_wake_index(last_closed, self.core)
+            until = max(now_ms + tf, int(self.candle_closes[wake]))
+            # replay up to the first candle with a fill; its events are that tick's input
+            self.driver.pending.extend(self.sim.advance(until, stop_at_fill=True))
+            nxt = max(now_ms + tf, self.sim.now_ms)
+        else:
+            return now_ms + tf
         self.skipped += (nxt - now_ms) // tf - 1
         return nxt

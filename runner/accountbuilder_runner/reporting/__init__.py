@@ -37,18 +37,18 @@ class ReportFiles:
     html: Path
 
 
-def halt_episodes(entries: Sequence[HaltLogEntry]) -> list[tuple[int, int | None]]:
-    """``(raised_ms, lifted_ms or None)`` for each HALT, from the first raise to LIFTED/RESET."""
-    episodes: list[tuple[int, int | None]] = []
-    start = None
+def halt_episodes(entries: Sequence[HaltLogEntry]) -> list[tuple[int, int | None, str]]:
+    """``(raised_ms, lifted_ms or None, first reason)`` per HALT, from its raise to LIFTED/RESET."""
+    episodes: list[tuple[int, int | None, str]] = []
+    start: tuple[int, str] | None = None
     for e in entries:
         if e.event in (HaltLogEvent.RAISED, HaltLogEvent.ESCALATED) and start is None:
-            start = e.ts_ms
+            start = (e.ts_ms, e.reason.value)
         elif e.event in (HaltLogEvent.LIFTED, HaltLogEvent.RESET) and start is not None:
-            episodes.append((start, e.ts_ms))
+            episodes.append((start[0], e.ts_ms, start[1]))
             start = None
     if start is not None:
-        episodes.append((start, None))
+        episodes.append((start[0], None, start[1]))
     return episodes
 
 

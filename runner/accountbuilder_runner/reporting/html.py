@@ -25,8 +25,9 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:130px}
 .card b{display:block;font-size:18px}.card span{color:#666;font-size:12px}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:12.5px;margin:6px 0}
-td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}
+td,th{border:1px solid #ddd;padding:3px 7px;text-align:right;white-space:nowrap}
 th{background:#f4f4f4}td.l,th.l{text-align:left}
 img{max-width:100%;border:1px solid #ddd}
 .note{color:#666;font-size:12px}
@@ -48,7 +49,7 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, limit: int =
     note = ""
     if len(rows) > limit:
         note = f'<p class="note">first {limit} of {len(rows)} rows; the CSV file has all.</p>'
-    return f"<table><tr>{head}</tr>{body}</table>{note}"
+    return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>{note}'
 
 
 def counts_table(counts: Mapping[str, int], label: str) -> str:

@@ -72,12 +72,22 @@ def _stage_bands(ax, lo: float, hi: float) -> None:
             ax.axhline(float(level), color=style, lw=0.8, ls="--")
 
 
-def _halt_spans(axes, halts: Sequence[tuple[int, int | None]], end_ms: int) -> None:
-    for start, lifted in halts:
+def _halt_spans(axes, halts: Sequence[tuple[int, int | None, str]], end_ms: int) -> None:
+    for start, lifted, reason in halts:
         a, b = np.datetime64(start, "ms"), np.datetime64(lifted or end_ms, "ms")
         for ax in axes:
-            ax.axvspan(a, b, color="#d62728", alpha=0.12, lw=0)
+            ax.axvspan(a, b, color="#d62728", alpha=0.08, lw=0)
             ax.axvline(a, color="#d62728", lw=0.8)
+        if len(halts) <= 12:  # label a few; many halts would only overlap
+            axes[0].annotate(
+                f"HALT {reason}",
+                (a, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -10),
+                textcoords="offset points",
+                fontsize=7,
+                color="#b71c1c",
+            )
 
 
 def _trades(ax, trades: Sequence[ClosedTrade]) -> None:
@@ -107,14 +117,14 @@ def _trades(ax, trades: Sequence[ClosedTrade]) -> None:
         label="exit (loss)",
         zorder=3,
     )
-    ax.legend(loc="upper left", fontsize=7, ncol=3)
+    ax.legend(loc="best", fontsize=7, ncol=3)
 
 
 def plot_equity(
     out: Path,
     path: EquityPath,
     trades: Sequence[ClosedTrade],
-    halts: Sequence[tuple[int, int | None]],
+    halts: Sequence[tuple[int, int | None, str]],
     title: str,
 ) -> None:
     """Write the three-panel figure to ``out`` (PNG)."""
@@ -143,6 +153,7 @@ def plot_equity(
     ax_px.set_ylabel("BTC price (USD)")
     _trades(ax_px, trades)
     _halt_spans((ax_usd, ax_btc, ax_px), halts, int(path.ts_ms[-1]))
+    ax_px.set_xlim(_dates(path.ts_ms[:1])[0], _dates(path.ts_ms[-1:])[0])
     locator = mdates.AutoDateLocator()
     ax_px.xaxis.set_major_locator(locator)
     ax_px.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

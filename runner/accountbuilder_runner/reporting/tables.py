@@ -50,7 +50,8 @@ PRICE, BTC, USD = Decimal("0.01"), Decimal("1e-10"), Decimal("0.0001")
 
 
 def _q(value: Decimal | None, step: Decimal) -> str:
-    return "" if value is None else str(value.quantize(step))
+    """Fixed-point text (never ``6.9E-7``) rounded to ``step``."""
+    return "" if value is None else format(value.quantize(step), "f")
 
 
 def trade_rows(trades: Iterable[ClosedTrade]) -> list[tuple]:

@@ -11,7 +11,11 @@ from tests.unit.runner.slices import BUNDLED, config, crash_csv, replay
 
 from accountbuilder.config.models import EmergencyConfig
 from accountbuilder.marketdata.candles import candles_from_columns, load_candles
-from accountbuilder_runner.quiet import e1_wake_mask, h3_wake_mask, idle_flat_manual_halt
+from accountbuilder_runner.quiet import (
+    e1_wake_mask,
+    h3_wake_mask,
+    idle_flat_manual_halt,
+)
 
 MIN = 60_000
 
@@ -90,14 +94,26 @@ async def test_e1_h3_skipping_gives_identical_records_on_the_scaled_crash(crash)
     assert r_fast.sim.ledger.wallet_btc == r_slow.sim.ledger.wallet_btc
 
 
-async def test_e4_skipping_leaves_a_temporary_halt_ticked_in_full(crash):
-    # $400: the E1 halt is temporary: calm minutes, COOLDOWN, lifted; nothing may be skipped
-    slow, _, fast, r_fast = await _both(crash, "400", from_date="2021-05-16")
+async def test_e4_g8_temporary_halt_ticks_in_full_and_quiet_positions_skip(crash):
+    # $400: 29 trades; the E1 halt is temporary (calm minutes, COOLDOWN, lifted), so every
+    # minute from its raise to its lift is ticked; quiet positions are skipped to their fills
+    cfg = config()
+    slow, _ = await replay(crash, cfg, "400", skip=False, from_date="2021-05-16")
+    ticked = []
+    fast, r_fast = await replay(
+        crash,
+        cfg,
+        "400",
+        skip=True,
+        from_date="2021-05-16",
+        on_tick=lambda now_ms, core: ticked.append(now_ms),
+    )
 
-    assert fast.records == slow.records
-    events = [(h["event"], h["reason"]) for h in slow.kinds("halt")]
-    assert events[0] == ("raised", "DROP_1M") and ("lifted", "DROP_1M") in events
-    assert r_fast.skipped == 0
+    assert fast.records == slow.records and len(slow.kinds("trade")) == 2 * 29
+    halts = {h["event"]: h["ts_ms"] for h in slow.kinds("halt")}
+    raised, lifted = halts["raised"], halts["lifted"]  # 13:22 → 13:58: 36 minutes
+    assert [t for t in ticked if raised <= t <= lifted] == list(range(raised, lifted + 1, MIN))
+    assert r_fast.skipped > r_fast.ticks  # most position minutes were quiet
 
 
 async def test_b1_skipping_gives_identical_trades_on_the_bundled_slice():
