@@ -21,11 +21,11 @@ from pathlib import Path
 from loguru import logger
 
 from accountbuilder.config.models import AppConfig
-from accountbuilder.constants import STAGE2_FROM_USD, STAGE3_FROM_USD
 from accountbuilder.core.kit import Outbox
 from accountbuilder.core.orchestrator import TradingCore
 from accountbuilder.records.sinks import RecordKind, sink_config
 from accountbuilder.records.trade_log import TradeEntryRecord
+from accountbuilder.risk.account import stage_for
 from accountbuilder.store import SqliteStore
 from accountbuilder_runner.backtest import timeframe_label
 from accountbuilder_runner.console import Console, bar
@@ -69,12 +69,6 @@ def rotate(state: Path) -> Path | None:
         path.rename(prev)
         moved = moved or (prev if path == state else None)
     return moved
-
-
-def stage_name(equity_usd: Decimal) -> str:
-    if equity_usd >= STAGE3_FROM_USD:
-        return "S3"
-    return "S2" if equity_usd >= STAGE2_FROM_USD else "S1"
 
 
 class StatusLine:
@@ -131,13 +125,13 @@ class StatusLine:
         self.text = (
             f"paper {iso(now_ms)[:16].replace('T', ' ')} {bar(self.fraction(now_ms), 12)} | "
             f"{s.main.state} stop={s.stop.state} | {eq_btc:.8f} BTC ${eq_usd:.2f} "
-            f"{stage_name(eq_usd)} | last {decision} | trades {len(closed)} ({wins} won) | "
+            f"{stage_for(eq_usd).value.upper()} | last {decision} | trades {len(closed)} ({wins} won) | "
             f"halts {halt}"
         )
 
 
 def pacer(
-    speed: float, start_ms: int, refresh: Callable[[], None]
+    speed: float, start_ms: int, refresh: Callable[[int], None]
 ) -> Callable[[int], Awaitable[None]]:
     """Sleep so that simulated time runs ``speed`` times faster than the wall clock."""
     wall0 = time.monotonic()
@@ -146,7 +140,7 @@ def pacer(
         target = wall0 + (now_ms - start_ms) / 1000 / speed
         while (left := target - time.monotonic()) > 0:
             await asyncio.sleep(min(left, WAIT_STEP_S))
-            refresh()
+            refresh(start_ms + round((time.monotonic() - wall0) * speed * 1000))
 
     return pace
 
@@ -158,6 +152,62 @@ class PaperResult:
     interrupted: bool
     moved: Path | None
     duplicates: list[str]
+
+
+class _Outputs:
+    """The store, the JSON-lines sinks and the in-memory observers of one paper run."""
+
+    def __init__(self, options: PaperOptions, plan: ReplayPlan, console: Console):
+        options.state.parent.mkdir(parents=True, exist_ok=True)
+        logs = log_dir_for(options.state)
+        logs.mkdir(parents=True, exist_ok=True)
+        _drop_default_sink()
+        self.sinks = [logger.add(**sink_config(kind, logs)) for kind in RecordKind]
+        self.store = SqliteStore.open(options.state, plan.start_ms, collapse_rejections=True)
+        self.recorder = PaperRecorder(self.store)
+        self.collector = Collector()
+        self.status = StatusLine(console, plan, self.collector)
+        self.console, self.plan = console, plan
+
+    def on_outbox(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
+        self.recorder.on_outbox(now_ms, out, core)
+        self.collector.on_outbox(now_ms, out, core)
+        self.status.on_outbox(now_ms, out, core)
+
+    def on_tick(self, now_ms: int, core: TradingCore) -> None:
+        self.collector.on_tick(now_ms, core)
+        self.status.on_tick(now_ms, core)
+
+    def wrap(self, executor) -> RecordingExecutor:
+        return RecordingExecutor(executor, self.recorder)
+
+    def bind(self, replay: Replay) -> None:
+        """Read the exchange ledger from the simulator that now exists."""
+        ledger = replay.sim.ledger
+        self.recorder.ledger = self.status.ledger = ledger
+        self.collector.bind(ledger, self.plan.start_ms)
+
+    def refresher(self, replay: Replay) -> Callable[[int], None]:
+        """Redraw while the pacer waits, at the simulated time the wall clock has reached."""
+
+        def refresh(sim_now_ms: int) -> None:
+            shown = max(replay.now_ms, sim_now_ms)
+            self.status.render(shown, replay.core)
+            self.console.status(self.status.fraction(shown), self.status.text)
+
+        return refresh
+
+    def close(self, replay: Replay | None) -> None:
+        """Persist (session, decisions, daily metrics) and close the store and the sinks."""
+        self.console.finish()
+        try:
+            if replay is not None:
+                self.recorder.close(replay.now_ms, replay.core)
+            else:
+                self.store.close()
+        finally:
+            for sink in self.sinks:
+                logger.remove(sink)
 
 
 async def run_paper(
@@ -177,61 +227,28 @@ async def run_paper(
         warmup_days=options.warmup_days,
     )
     moved = rotate(options.state)
-    options.state.parent.mkdir(parents=True, exist_ok=True)
-    logs = log_dir_for(options.state)
-    logs.mkdir(parents=True, exist_ok=True)
-    _drop_default_sink()
-    sink_ids = [logger.add(**sink_config(kind, logs)) for kind in RecordKind]
-    store = SqliteStore.open(options.state, plan.start_ms, collapse_rejections=True)
-    collector = Collector()
-    status = StatusLine(console, plan, collector)
-    recorder = PaperRecorder(store)
-
-    def on_outbox(now_ms: int, out: Outbox, core: TradingCore) -> None:
-        recorder.on_outbox(now_ms, out, core)
-        collector.on_outbox(now_ms, out, core)
-        status.on_outbox(now_ms, out, core)
-
-    def on_tick(now_ms: int, core: TradingCore) -> None:
-        collector.on_tick(now_ms, core)
-        status.on_tick(now_ms, core)
-
-    replay = None
-    interrupted = True
+    outputs = _Outputs(options, plan, console)
+    replay, interrupted = None, True
     try:
         replay = await Replay.open(
-            plan,
-            on_outbox=on_outbox,
-            on_tick=on_tick,
-            wrap_executor=lambda executor: RecordingExecutor(executor, recorder),
+            plan, on_outbox=outputs.on_outbox, on_tick=outputs.on_tick, wrap_executor=outputs.wrap
         )
-        recorder.ledger = replay.sim.ledger
-        collector.bind(replay.sim.ledger, plan.start_ms)
-        status.ledger = replay.sim.ledger
+        outputs.bind(replay)
         console.event(_header(plan, winrate, options))
-
-        def refresh() -> None:
-            status.render(replay.now_ms, replay.core)
-            console.status(status.fraction(replay.now_ms), status.text)
-
-        pace = None if options.speed is None else pacer(options.speed, plan.start_ms, refresh)
-        await replay.run(pace)
+        speed = options.speed
+        await replay.run(
+            None if speed is None else pacer(speed, plan.start_ms, outputs.refresher(replay))
+        )
         interrupted = False
     except asyncio.CancelledError:  # Ctrl-C: asyncio cancels the main task; persist, then 130
         if replay is None:
             raise
     finally:
-        console.finish()
-        if replay is not None:
-            recorder.close(replay.now_ms, replay.core)
-        else:
-            store.close()
-        for sink in sink_ids:
-            logger.remove(sink)
-    path = collector.equity_path(plan.arrays, plan.first_index)
-    end = replay.now_ms
-    summary = summarize(collector, _until(path, end), replay.core.state.halt, plan.start_ms, end)
-    return PaperResult(summary, plan, interrupted, moved, recorder.duplicates)
+        outputs.close(replay)
+    c, end = outputs.collector, replay.now_ms
+    path = _until(c.equity_path(plan.arrays, plan.first_index), end)
+    summary = summarize(c, path, replay.core.state.halt, plan.start_ms, end)
+    return PaperResult(summary, plan, interrupted, moved, outputs.recorder.duplicates)
 
 
 def _drop_default_sink() -> None:

@@ -10,8 +10,8 @@ the start are history: the core fetches 30 daily candles from them at start (ATR
 Two modes give the same decisions, trades and halts (``tests/unit/runner/test_replay.py``):
 
 - ``skip_idle=True`` (default): the simulator jumps over candles that touch nothing and sends
-  market data only at ticks; ticks where the core provably does nothing are skipped (see
-  ``quiet``);
+  market data only at ticks; ticks where the core provably does nothing are skipped (a flat
+  manual HALT, a protected position; see ``quiet``);
 - ``skip_idle=False``: every candle is processed, with market data, and every step is ticked.
 """
 

@@ -123,9 +123,11 @@ async def test_f6_speed_paces_simulated_time_against_the_wall_clock(monkeypatch)
     monkeypatch.setattr(paper.time, "monotonic", lambda: clock["now"])
     monkeypatch.setattr(paper.asyncio, "sleep", fake_sleep)
     refreshed = []
-    pace = paper.pacer(3600, start_ms=0, refresh=lambda: refreshed.append(1))
+    pace = paper.pacer(3600, start_ms=0, refresh=refreshed.append)
 
     await pace(2 * 3_600_000)
 
     assert sum(slept) == pytest.approx(2.0) and max(slept) <= paper.WAIT_STEP_S
-    assert len(refreshed) == len(slept)  # the status line is redrawn while waiting
+    # the status line is redrawn while waiting, at the simulated time reached: 6 min per 0.1 s
+    assert len(refreshed) == len(slept) and refreshed[0] == 360_000
+    assert refreshed[-1] == pytest.approx(2 * 3_600_000)

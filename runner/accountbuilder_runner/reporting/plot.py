@@ -120,6 +120,23 @@ def _trades(ax, trades: Sequence[ClosedTrade]) -> None:
     ax.legend(loc="best", fontsize=7, ncol=3)
 
 
+def _usd_panel(ax, path: EquityPath, trades: Sequence[ClosedTrade]) -> None:
+    """USD equity over the stage bands, with the trade exits (green win, red loss)."""
+    t_usd, usd = envelope(path.ts_ms, path.equity_usd)
+    lo, hi = float(usd.min()), float(usd.max())
+    pad = max((hi - lo) * 0.08, 5.0)
+    ax.set_ylim(min(lo - pad, float(HARD_STOP_EQUITY_USD) - 5), hi + pad)
+    _stage_bands(ax, *ax.get_ylim())
+    ax.plot(_dates(t_usd), usd, color="#1f3b73", lw=1)
+    if trades:
+        exit_t = np.array([t.exit.ts_ms for t in trades], dtype=np.int64)
+        exit_eq = np.array([float(t.exit.equity_usd) for t in trades])
+        win = np.array([t.exit.is_win for t in trades])
+        ax.scatter(_dates(exit_t[win]), exit_eq[win], s=14, color="#2ca02c", zorder=3)
+        ax.scatter(_dates(exit_t[~win]), exit_eq[~win], s=14, color="#d62728", zorder=3)
+    ax.set_ylabel("equity USD")
+
+
 def plot_equity(
     out: Path,
     path: EquityPath,
@@ -131,19 +148,7 @@ def plot_equity(
     fig, (ax_usd, ax_btc, ax_px) = plt.subplots(
         3, 1, figsize=(11, 8.5), sharex=True, gridspec_kw={"height_ratios": [3, 2, 2]}
     )
-    t_usd, usd = envelope(path.ts_ms, path.equity_usd)
-    lo, hi = float(usd.min()), float(usd.max())
-    pad = max((hi - lo) * 0.08, 5.0)
-    ax_usd.set_ylim(min(lo - pad, float(HARD_STOP_EQUITY_USD) - 5), hi + pad)
-    _stage_bands(ax_usd, *ax_usd.get_ylim())
-    ax_usd.plot(_dates(t_usd), usd, color="#1f3b73", lw=1)
-    if trades:
-        exit_t = np.array([t.exit.ts_ms for t in trades], dtype=np.int64)
-        exit_eq = np.array([float(t.exit.equity_usd) for t in trades])
-        win = np.array([t.exit.is_win for t in trades])
-        ax_usd.scatter(_dates(exit_t[win]), exit_eq[win], s=14, color="#2ca02c", zorder=3)
-        ax_usd.scatter(_dates(exit_t[~win]), exit_eq[~win], s=14, color="#d62728", zorder=3)
-    ax_usd.set_ylabel("equity USD")
+    _usd_panel(ax_usd, path, trades)
     ax_usd.set_title(title, fontsize=10)
     t_btc, btc = envelope(path.ts_ms, path.equity_btc)
     ax_btc.plot(_dates(t_btc), btc, color="#b5651d", lw=1)

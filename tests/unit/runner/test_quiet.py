@@ -10,11 +10,16 @@ import pytest
 from tests.unit.runner.slices import BUNDLED, config, crash_csv, replay
 
 from accountbuilder.config.models import EmergencyConfig
+from accountbuilder.domain.enums import Side
 from accountbuilder.marketdata.candles import candles_from_columns, load_candles
 from accountbuilder_runner.quiet import (
+    e1_rise_wake_mask,
     e1_wake_mask,
+    e6_wake_mask,
+    funding_mask,
     h3_wake_mask,
     idle_flat_manual_halt,
+    idle_in_position,
 )
 
 MIN = 60_000
@@ -60,6 +65,53 @@ def test_e1_wake_mask_follows_a_tightened_limit():
     tight = EmergencyConfig(drop_1m_halt=Decimal("-0.05"))
     assert e1_wake_mask(_arrays(closes), tight)[6]
     assert not e1_wake_mask(_arrays(closes), EmergencyConfig())[6]
+
+
+def test_e1_rise_wake_mask_mirrors_the_drop_for_a_short():
+    # 100 → 109.1: +9.1 % ≥ 90 % of +10 % (+9 %); the fall back to 100 is no rise
+    closes = [100.0] * 6 + [109.1] + [100.0] * 2
+    assert np.flatnonzero(e1_rise_wake_mask(_arrays(closes), EmergencyConfig())).tolist() == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]
+
+
+def test_e6_wake_mask_for_a_long_and_a_short():
+    # long, liq 40,000: E6 warns at (mark − 40,000) / mark ≤ 10 % ⇔ mark ≤ 44,444.44;
+    # with the 2 % margin the mask wakes at ≤ 45,333.33
+    close = np.array([46_000.0, 45_300.0, 44_000.0])
+    assert e6_wake_mask(close, Side.LONG, Decimal(40_000), Decimal("0.10")).tolist() == [
+        False,
+        True,
+        True,
+    ]
+    # short, liq 60,000: warns at mark ≥ 60,000 / 1.1 = 54,545.45; margin: ≥ 53,475.94
+    close = np.array([53_000.0, 53_500.0, 55_000.0])
+    assert e6_wake_mask(close, Side.SHORT, Decimal(60_000), Decimal("0.10")).tolist() == [
+        False,
+        True,
+        True,
+    ]
+
+
+def test_e6_wake_mask_never_looser_than_ten_percent():
+    # a config may only widen E6's 10 %: 0.05 is read as 0.10
+    close = np.array([45_300.0])
+    assert e6_wake_mask(close, Side.LONG, Decimal(40_000), Decimal("0.05")).tolist() == [True]
+
+
+def test_a3_funding_mask_marks_the_candle_of_each_8_hour_boundary():
+    # hourly candles from 2021-01-01 00:00: funding at 00:00 (the first close at or after it
+    # is the 00:00 candle's close at 01:00), 08:00 and 16:00 (closes at 08:00 and 16:00)
+    hour = 3_600_000
+    t0 = 1_609_459_200_000
+    arrays = _arrays([100.0] * 24, step_ms=hour, ts=t0 + np.arange(24) * hour)
+    assert np.flatnonzero(funding_mask(arrays)).tolist() == [0, 7, 15, 23]
 
 
 # --- the H3 mask -------------------------------------------------------------------------
@@ -125,13 +177,24 @@ async def test_b1_skipping_gives_identical_trades_on_the_bundled_slice():
     assert len(slow.kinds("trade")) >= 4 and r_fast.skipped > 0
 
 
-async def test_e5_idle_only_in_a_manual_halt_with_nothing_open(crash):
+async def test_e5_g8_idle_states_are_a_flat_manual_halt_or_a_protected_position(crash):
     seen = set()
 
     def on_tick(now_ms, core):
-        seen.add((core.state.main.state, idle_flat_manual_halt(core, pending=False)))
+        seen.add(
+            (
+                core.state.main.state,
+                core.state.stop.state,
+                idle_flat_manual_halt(core, pending=False),
+                idle_in_position(core, pending=False),
+            )
+        )
 
     await replay(crash, config(), "100", skip=False, from_date="2021-05-16", on_tick=on_tick)
 
-    assert ("HALT", True) in seen
-    assert all(not idle for state, idle in seen if state != "HALT")
+    assert ("HALT", "NO_POSITION", True, False) in seen
+    assert ("IN_POSITION", "ACTIVE", False, True) in seen
+    for main_state, stop, flat_idle, position_idle in seen:
+        assert not flat_idle or main_state == "HALT"
+        assert not position_idle or (main_state in ("IN_POSITION", "HALT") and stop == "ACTIVE")
+    assert not any(flat and pos for _, _, flat, pos in seen)

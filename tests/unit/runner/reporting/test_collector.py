@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accountbuilder.core.kit import Outbox
 from accountbuilder.domain.enums import Side, Stage
@@ -102,3 +104,27 @@ def test_i1_exit_is_paired_with_its_entry_record():
 
     assert len(c.closed) == 1 and c.closed[0].entry is entry and c.open_entry is None
     assert c.closed[0].entry_ts_ms == entry.ts_ms
+
+
+REASONS = (ReasonCode.MARGIN_INSUFFICIENT, ReasonCode.EV_TOO_LOW, None)
+
+
+@given(st.lists(st.tuples(st.sampled_from(REASONS), st.integers(1, 3)), max_size=60))
+def test_i3_decision_runs_expand_back_to_the_evaluations(items):
+    # None stands for an acceptance; rows expanded by their counts give back every evaluation
+    records = [
+        DecisionRecord(i, reason is None, reason, Stage.S1, contracts, Side.LONG, "sig")
+        for i, (reason, contracts) in enumerate(items)
+    ]
+    runs = DecisionRuns()
+    for d in records:
+        runs.add(d)
+
+    expanded = [(r.accepted, r.reason, r.contracts) for r in runs.rows for _ in range(r.count)]
+    assert expanded == [
+        (d.accepted, d.reason.value if d.reason else "", d.contracts) for d in records
+    ]
+    assert all(r.count == 1 for r in runs.rows if r.accepted)
+    assert all(
+        a.key() != b.key() or a.accepted for a, b in zip(runs.rows, runs.rows[1:], strict=False)
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accountbuilder.domain.enums import HaltKind, Outcome
 from accountbuilder.domain.reasons import ReasonCode
@@ -85,3 +87,11 @@ def test_i2_halts_by_reason_counts_raised_and_escalated_only():
         HaltLogEntry(T0 + 3, e.RAISED, ReasonCode.DROP_1M, HaltKind.MANUAL),
     ]
     assert halts_by_reason(c) == {"DROP_1M": 2, "EQUITY_BELOW_80": 1}
+
+
+@given(st.lists(st.floats(1.0, 1e6), min_size=1, max_size=80))
+def test_h2_max_drawdown_matches_every_pair_of_peak_then_trough(values):
+    # brute force: the worst (peak − later value) / peak over all pairs i <= j
+    worst = max(1 - values[j] / max(values[: j + 1]) for j in range(len(values)))
+    dd = max_drawdown_pct(np.array(values))
+    assert 0.0 <= dd < 100.0 and abs(dd - worst * 100) < 1e-9
