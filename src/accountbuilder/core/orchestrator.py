@@ -15,6 +15,8 @@ from accountbuilder.core.steps import emergency, entry, events, position
 from accountbuilder.domain.commands import Reconcile
 from accountbuilder.domain.events import ExchangeEvent
 
+PRUNE_AFTER_MS = 2 * 3_600_000  # longer than the signal time bucket (G1), see OwnOrders.prune
+
 
 class TradingCore:
     """Feed it events with ``tick``; execute what the returned ``Outbox`` says."""
@@ -30,7 +32,16 @@ class TradingCore:
         position.run(self.kit, self.state, out, now_ms)
         degraded = self._degraded(now_ms, out)
         entry.run(self.kit, self.state, out, now_ms, degraded)
+        self._forget_old_orders(now_ms)
         return out
+
+    def _forget_old_orders(self, now_ms: int) -> None:
+        """Keep the session document small: final orders of past signal buckets are dropped."""
+        s = self.state
+        keep_ms = max(PRUNE_AFTER_MS, 2 * self.kit.config.execution.grid.signal_bucket_s * 1000)
+        s.orders.prune(
+            keep_ms, now_ms, keep_signal=s.trade.signal_id if s.trade is not None else None
+        )
 
     def _degraded(self, now_ms: int, out: Outbox) -> bool:
         """F3: DEGRADED blocks entries; with a position open, reconcile by REST every 1 s."""

@@ -161,14 +161,23 @@ class OwnOrders:
         tracked.updated_ms = now_ms
         return tracked
 
-    def prune(self, keep_ms: int, now_ms: int) -> None:
-        """Forget final orders older than ``keep_ms`` (the session doc stays small)."""
-        for cid in [
-            c
-            for c, o in self.by_cid.items()
-            if not o.phase.is_live and now_ms - o.updated_ms > keep_ms
-        ]:
+    def prune(self, keep_ms: int, now_ms: int, keep_signal: str | None = None) -> int:
+        """Forget final orders older than ``keep_ms``, except those of ``keep_signal``.
+
+        Safe for G2 when ``keep_ms`` exceeds the signal time bucket: a signal id contains its
+        bucket, so an older signal can never be proposed again and its attempt numbers are
+        never needed; the open trade's signal (its stop/TP attempts go on) is kept whole.
+        """
+        old = [
+            cid
+            for cid, o in self.by_cid.items()
+            if not o.phase.is_live
+            and now_ms - o.updated_ms > keep_ms
+            and (keep_signal is None or not cid.startswith(f"{keep_signal}_"))
+        ]
+        for cid in old:
             del self.by_cid[cid]
+        return len(old)
 
     def to_dict(self) -> dict:
         return {

@@ -83,3 +83,29 @@ async def test_i4_restart_after_losing_state_adopts_the_position_and_places_a_st
         if c.spec.role is OrderRole.ENTRY
         and c.spec.client_id == stale["orders"]["orders"][0]["spec"]["client_id"]
     ][1:]
+
+
+def test_g2_pruning_never_forgets_the_open_trades_orders_or_a_live_one():
+    from decimal import Decimal
+
+    from accountbuilder.core.orders import OwnOrders, Phase
+    from accountbuilder.domain.enums import OrderSide, OrderType
+    from accountbuilder.domain.models import OrderSpec
+
+    orders = OwnOrders()
+    for cid, role in (
+        ("aaaa_L_en0", OrderRole.ENTRY),
+        ("bbbb_L_sl0", OrderRole.STOP),
+        ("cccc_L_en0", OrderRole.ENTRY),
+    ):
+        orders.add_intent(
+            OrderSpec(cid, role, OrderSide.BUY, OrderType.LIMIT, 1, Decimal(1)), now_ms=0
+        )
+    orders.get("aaaa_L_en0").phase = Phase.CANCELLED
+    orders.get("bbbb_L_sl0").phase = Phase.FILLED
+    # cccc stays live
+
+    dropped = orders.prune(keep_ms=7_200_000, now_ms=7_200_001, keep_signal="bbbb")
+
+    assert dropped == 1 and set(orders.by_cid) == {"bbbb_L_sl0", "cccc_L_en0"}
+    assert orders.next_attempt("bbbb", OrderRole.STOP) == 1  # the open trade's attempts go on

@@ -107,10 +107,15 @@ def test_i4_g2_paper_run_commits_the_session_and_every_intent(paper_run):
             if store.intent_for_client_id(o["spec"]["client_id"]) is None
         ]
         placed = [store.intent_for_client_id(o["spec"]["client_id"]) for o in orders]
+        # Final orders of past signal buckets are pruned from the session document, so the
+        # entries of the recorded trades are checked too: each was an intent before it was sent.
+        entries = [t.client_id for t in store.trades_between(0, 2**62) if t.client_id]
+        entry_intents = [store.intent_for_client_id(c) for c in entries]
 
     assert doc["machines"]["main"] == "HALT" and doc["halt"]["kind"] == "manual"
-    assert orders and missing == []  # every order the core made was an intent first (G2)
-    assert {p.status.value for p in placed} <= {"acked", "rejected", "resolved"}
+    assert missing == []  # every order the core holds was an intent first (G2)
+    assert entries and None not in entry_intents
+    assert {p.status.value for p in placed + entry_intents} <= {"acked", "rejected", "resolved"}
 
 
 def test_i3_paper_run_writes_decisions_metrics_and_json_lines(paper_run):
