@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from accountbuilder.config.loader import ConfigError, load_config
@@ -13,6 +12,7 @@ from accountbuilder.domain.enums import Outcome
 from accountbuilder.marketdata.candles import CandleFileError
 from accountbuilder_runner import winrate_file
 from accountbuilder_runner.backtest import BacktestOptions, run_backtest, stored_winrate
+from accountbuilder_runner.commands.argtypes import positive_decimal
 from accountbuilder_runner.console import Console
 from accountbuilder_runner.replay import WARMUP_DAYS, ReplayError
 
@@ -32,16 +32,6 @@ exit codes: 0 report written, 1 report written and the run ended HALTED or FAILU
 """
 
 
-def _decimal(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value.is_finite() or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
-    return value
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "backtest",
@@ -56,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="to_date", metavar="DATE", help="last day (UTC, inclusive)")
     p.add_argument(
         "--start-equity-usd",
-        type=_decimal,
+        type=positive_decimal,
         default=None,
         metavar="USD",
         help="account size at the start (default: runner_config.yaml, 100)",
@@ -78,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-winrate", action="store_true", help="do not store the win rate")
     p.add_argument(
         "--d4-winrate",
-        type=_decimal,
+        type=positive_decimal,
         metavar="RATE",
         help="stored win rate D4 sees for the first 10 trades (default: open, 1)",
     )

@@ -21,6 +21,7 @@ from accountbuilder.marketdata.candles import CandleFileError, load_candles
 from accountbuilder_runner import live
 from accountbuilder_runner.backtest import date_range_ms
 from accountbuilder_runner.bundled import paper_slice
+from accountbuilder_runner.commands.argtypes import positive_decimal
 from accountbuilder_runner.console import Console
 from accountbuilder_runner.paper import DEFAULT_SPEED, PaperOptions, PaperResult, run_paper
 from accountbuilder_runner.replay import WARMUP_DAYS, ReplayError
@@ -51,16 +52,6 @@ def _speed(text: str) -> float | None:
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"not a number or 'max': {text!r}") from None
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
-    return value
-
-
-def _usd(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value.is_finite() or value <= 0:
         raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
     return value
 
@@ -105,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--start-equity-usd",
-        type=_usd,
+        type=positive_decimal,
         default=None,
         metavar="USD",
         help="paper account size (default: runner_config.yaml, 100)",
