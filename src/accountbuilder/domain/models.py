@@ -184,6 +184,26 @@ class Order:
     def leaves_qty(self) -> int:
         return max(self.qty - self.filled_qty, 0)
 
+    @classmethod
+    def from_spec(cls, spec: OrderSpec, order_id: str, status: OrderStatus, **changes) -> Order:
+        """The exchange's view of ``spec``; ``changes`` set what the exchange changed (qty, fills…)."""
+        fields_ = {
+            "client_id": spec.client_id,
+            "order_id": order_id,
+            "role": spec.role,
+            "side": spec.side,
+            "order_type": spec.order_type,
+            "qty": spec.qty,
+            "status": status,
+            "price": spec.price,
+            "time_in_force": spec.time_in_force,
+            "reduce_only": spec.reduce_only,
+            "trigger_price": spec.trigger_price,
+            "trigger_direction": spec.trigger_direction,
+            "position_idx": spec.position_idx,
+        }
+        return cls(**(fields_ | changes))
+
 
 @dataclass(frozen=True, slots=True)
 class Fill:

@@ -36,19 +36,7 @@ def local_book(kit: Kit, s: SessionState) -> BookView:
 def _as_order(tracked: TrackedOrder) -> Order:
     spec = tracked.spec
     status = OrderStatus.UNTRIGGERED if spec.is_conditional else OrderStatus.NEW
-    return Order(
-        spec.client_id,
-        tracked.order_id,
-        spec.role,
-        spec.side,
-        spec.order_type,
-        spec.qty,
-        status,
-        spec.price,
-        tracked.filled_qty,
-        trigger_price=spec.trigger_price,
-        reduce_only=spec.reduce_only,
-    )
+    return Order.from_spec(spec, tracked.order_id, status, filled_qty=tracked.filled_qty)
 
 
 def apply(

@@ -156,22 +156,7 @@ def order_from_row(row: Row) -> Order:
 def accepted_order(spec: OrderSpec, order_id: str, now: int) -> Order:
     """An order as acknowledged (the ack carries only ids): resting or untriggered, unfilled."""
     status = OrderStatus.UNTRIGGERED if spec.is_conditional else OrderStatus.NEW
-    return Order(
-        client_id=spec.client_id,
-        order_id=order_id,
-        role=spec.role,
-        side=spec.side,
-        order_type=spec.order_type,
-        qty=spec.qty,
-        status=status,
-        price=spec.price,
-        time_in_force=spec.time_in_force,
-        reduce_only=spec.reduce_only,
-        trigger_price=spec.trigger_price,
-        trigger_direction=spec.trigger_direction,
-        position_idx=spec.position_idx,
-        updated_ts_ms=now,
-    )
+    return Order.from_spec(spec, order_id, status, updated_ts_ms=now)
 
 
 def fill_from_row(row: Row) -> Fill:

@@ -61,23 +61,15 @@ class SimOrder:
         """The exchange view of this order (Bybit's order row)."""
         s = self.spec
         avg = Decimal(self.filled_qty) / self.value_btc if self.filled_qty else None
-        return Order(
-            client_id=s.client_id,
-            order_id=self.order_id,
-            role=s.role,
-            side=s.side,
-            order_type=s.order_type,
+        return Order.from_spec(
+            s,
+            self.order_id,
+            self.status,
             qty=self.qty,
-            status=self.status,
-            price=s.price,
             filled_qty=self.filled_qty,
             avg_price=avg,
-            time_in_force=s.time_in_force,
-            reduce_only=s.reduce_only,
             trigger_price=self.trigger_price,
-            trigger_direction=s.trigger_direction,
             reject_reason=self.reject_reason,
-            position_idx=s.position_idx,
             updated_ts_ms=self.updated_ts_ms,
         )
 
