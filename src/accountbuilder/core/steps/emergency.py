@@ -84,8 +84,10 @@ def run(
         now_ms, account, kit.view.position, ws=ws_status, liquidations=liquidations
     )
     old = s.halt
+    # Only a raised halt carries the context snapshot (I2): build it only then, not every tick.
+    context = context_snapshot(kit, s) if report.halts else None
     s.halt, entries = halts.step(
-        old, now_ms, report.findings, report.calm, context_snapshot(kit, s), report.calm_figures
+        old, now_ms, report.findings, report.calm, context, report.calm_figures
     )
     out.halts.extend(entries)
     _apply_blocks(kit, s, out, now_ms, report.blocks)
