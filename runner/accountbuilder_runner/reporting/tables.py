@@ -28,6 +28,7 @@ TRADE_COLUMNS = (
     "leverage",
     "max_loss_btc",
     "fee_btc",
+    "funding_btc",
     "pnl_btc",
     "pnl_usd",
     "win",
@@ -55,7 +56,8 @@ def _q(value: Decimal | None, step: Decimal) -> str:
 
 
 def trade_rows(trades: Iterable[ClosedTrade]) -> list[tuple]:
-    """One row per closed trade; ``pnl_btc`` is after fees (SPEC H1), ``win`` is ``pnl_btc > 0``."""
+    """One row per closed trade; ``pnl_btc`` is after fees and funding (SPEC H1), ``win`` is
+    ``pnl_btc > 0``."""
     rows = []
     for t in trades:
         x = t.exit
@@ -73,6 +75,7 @@ def trade_rows(trades: Iterable[ClosedTrade]) -> list[tuple]:
                 str(x.leverage),
                 _q(x.max_loss_btc, BTC),
                 _q(x.actual_fee_btc, BTC),
+                _q(x.funding_btc, BTC),
                 _q(x.pnl_btc, BTC),
                 _q(x.pnl_usd, USD),
                 int(x.is_win),

@@ -1,8 +1,9 @@
 """Trade log records (SPEC I1): one record per entry and one per exit.
 
 Money and prices are ``Decimal`` (written as exact strings), contracts are ``int`` (1 = 1 USD).
-``pnl_btc`` is after fees, so a trade is a win when it is > 0 (SPEC H1); ``pnl_usd`` is that
-PnL at the exit price, for display.
+``pnl_btc`` is after fees and the funding paid or received while the position was open, so a
+trade is a win when it is > 0 (SPEC H1) — the same figure the D4 win rate and the D5 streak
+count; ``pnl_usd`` is that PnL at the exit price, for display.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ class TradeExitRecord:
     """A closed trade: the whole round trip's prices, fees and PnL.
 
     ``gross_pnl_btc`` is the inverse PnL of the fills (SPEC A2); ``actual_fee_btc`` is the sum
-    of the exchange's ``execFee`` for entry and exit (negative for a rebate).
+    of the exchange's ``execFee`` for entry and exit (negative for a rebate); ``funding_btc``
+    is the funding settled while the position was open (received > 0, paid < 0).
     """
 
     ts_ms: int
@@ -130,6 +132,7 @@ class TradeExitRecord:
     actual_fee_btc: Decimal
     gross_pnl_btc: Decimal
     exit_reason: ExitReason
+    funding_btc: Decimal = Decimal(0)
 
     KIND = "trade_exit"
 
@@ -142,8 +145,8 @@ class TradeExitRecord:
 
     @property
     def pnl_btc(self) -> Decimal:
-        """PnL after fees, BTC (SPEC H1)."""
-        return self.gross_pnl_btc - self.actual_fee_btc
+        """PnL after fees and funding, BTC (SPEC H1)."""
+        return self.gross_pnl_btc - self.actual_fee_btc + self.funding_btc
 
     @property
     def pnl_usd(self) -> Decimal:
@@ -166,7 +169,7 @@ class TradeExitRecord:
         """Rebuild a record from ``to_dict()`` output; derived keys are checked, not trusted."""
         record = cls(**_parse(cls, data))
         if "pnl_btc" in data and dec(data["pnl_btc"]) != record.pnl_btc:
-            raise ValueError("pnl_btc does not equal gross_pnl_btc - actual_fee_btc")
+            raise ValueError("pnl_btc does not equal gross_pnl_btc - actual_fee_btc + funding_btc")
         return record
 
 

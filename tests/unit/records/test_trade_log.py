@@ -77,6 +77,24 @@ def test_h1_zero_pnl_after_fees_is_not_a_win():
     assert not record.is_win
 
 
+def test_h1_funding_paid_turns_a_small_gross_win_into_a_loss_as_d4_counts_it():
+    # gross +0.000002 BTC, fees 0.000001276859375 BTC, funding paid -0.000001 BTC
+    # net: 0.000002 - 0.000001276859375 - 0.000001 = -0.000000276859375 BTC -> not a win
+    record = replace(example_exit(), gross_pnl_btc=D("0.000002"), funding_btc=D("-0.000001"))
+
+    assert record.pnl_btc == D("-0.000000276859375")
+    assert not record.is_win
+    assert trade_from_dict(record.to_dict()) == record  # funding survives the round trip
+
+
+def test_h1_funding_received_counts_toward_the_pnl():
+    # gross 0, fees 0.000001276859375, funding +0.000002 -> net +0.000000723140625 BTC
+    record = replace(example_exit(), gross_pnl_btc=D(0), funding_btc=D("0.000002"))
+
+    assert record.pnl_btc == D("0.000000723140625")
+    assert record.is_win
+
+
 @pytest.mark.parametrize("contracts", [0, -1, True])
 def test_a2_trade_record_refuses_contracts_below_one(contracts):
     with pytest.raises(ValueError, match="contracts"):

@@ -220,4 +220,5 @@ def _exit_record(kit: Kit, s: SessionState, trade: OpenTrade, now_ms: int) -> Tr
         actual_fee_btc=trade.fees_btc(),
         gross_pnl_btc=trade.gross_pnl_btc(),
         exit_reason=trade.exit_reason or ExitReason.UNKNOWN,
+        funding_btc=trade.funding_btc,
     )
