@@ -28,8 +28,10 @@ class Phase(StrEnum):
     @property
     def is_live(self) -> bool:
         """May still fill or still protect: not in a final phase."""
-        return self in (Phase.INTENT, Phase.SENT, Phase.UNKNOWN, Phase.OPEN)
+        return self in LIVE_PHASES
 
+
+LIVE_PHASES = frozenset({Phase.INTENT, Phase.SENT, Phase.UNKNOWN, Phase.OPEN})
 
 _FINAL = {
     OrderStatus.FILLED: Phase.FILLED,
@@ -117,10 +119,12 @@ class OwnOrders:
 
     def next_attempt(self, signal_id: str, role: OrderRole) -> int:
         """The next unused attempt number of ``role`` for ``signal_id`` (G1/G2)."""
+        prefix = f"{signal_id}_"
         used = [
             parsed[3]
             for cid, o in self.by_cid.items()
             if o.role is role
+            and cid.startswith(prefix)
             and (parsed := parse_client_id(cid)) is not None
             and parsed[0] == signal_id
         ]
@@ -130,9 +134,9 @@ class OwnOrders:
         return self.by_cid.get(cid)
 
     def live(self, *roles: OrderRole) -> list[TrackedOrder]:
-        return [
-            o for o in self.by_cid.values() if o.phase.is_live and (not roles or o.role in roles)
-        ]
+        if not roles:
+            return [o for o in self.by_cid.values() if o.phase in LIVE_PHASES]
+        return [o for o in self.by_cid.values() if o.phase in LIVE_PHASES and o.role in roles]
 
     def on_order(self, order: Order, now_ms: int) -> TrackedOrder | None:
         """Fold an exchange order update in; ``None`` for orders this session did not make."""
@@ -168,12 +172,14 @@ class OwnOrders:
         bucket, so an older signal can never be proposed again and its attempt numbers are
         never needed; the open trade's signal (its stop/TP attempts go on) is kept whole.
         """
+        cutoff = now_ms - keep_ms
+        keep_prefix = None if keep_signal is None else f"{keep_signal}_"
         old = [
             cid
             for cid, o in self.by_cid.items()
-            if not o.phase.is_live
-            and now_ms - o.updated_ms > keep_ms
-            and (keep_signal is None or not cid.startswith(f"{keep_signal}_"))
+            if o.updated_ms < cutoff
+            and o.phase not in LIVE_PHASES
+            and (keep_prefix is None or not cid.startswith(keep_prefix))
         ]
         for cid in old:
             del self.by_cid[cid]

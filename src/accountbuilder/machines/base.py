@@ -91,7 +91,16 @@ class GuardedMachine(StateMachine):
 
     def allows(self, event: str) -> bool:
         """True when the current state declares a transition for ``event`` (guards aside)."""
-        return event in {e.id for e in self.allowed_events}
+        return (self.current_state_value, event) in self._declared()
+
+    @classmethod
+    def _declared(cls) -> frozenset[tuple[str, str]]:
+        """Every declared ``(source state, event)`` pair, computed once per class."""
+        declared = cls.__dict__.get("_declared_pairs")
+        if declared is None:
+            declared = frozenset((t.source, t.event) for t in cls.transition_table())
+            cls._declared_pairs = declared
+        return declared
 
     def fire(self, event: str, ctx: MachineContext) -> TransitionResult:
         """Fire ``event``; return ``Moved`` or ``Refused``; raise ``EventNotAllowed`` if undeclared."""
