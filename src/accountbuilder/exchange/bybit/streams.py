@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from loguru import logger
@@ -38,10 +39,13 @@ from accountbuilder.domain.models import SYMBOL, Order
 from accountbuilder.domain.reasons import Denial
 from accountbuilder.exchange.bybit import mapping
 from accountbuilder.exchange.bybit.client import WATCHES, BybitClient
+from accountbuilder.exchange.port import ExchangePosition
 
 Emit = Callable[[ExchangeEvent], None]
 KLINE_INTERVALS = {"1": "1", "D": "D"}
 LIQUIDATION_EXEC = ("BustTrade", "AdlTrade")
+# Bybit's position row says when the position is being liquidated / auto-deleveraged.
+LIQUIDATION_STATUS = ("Liq", "Adl")
 RETRY_S = (0.2, 1.0, 2.0, 5.0)
 
 
@@ -98,6 +102,7 @@ class StreamSet:
         self._connections: dict[str, int] = {}
         self._ticker: dict[str, Any] = {}
         self._last_closed: dict[str, int] = {}
+        self._position_status = "Normal"
         self._acks = {"public": 0, "private": 0}
         self._ready = asyncio.Event()
         client.tap = self.tap
@@ -256,6 +261,26 @@ class StreamSet:
                 position_idx=pos.position_idx,
             )
         )
+        self._on_position_status(row, pos, ts, now)
+
+    def _on_position_status(
+        self, row: Mapping[str, Any], pos: ExchangePosition, ts: int, now: int
+    ) -> None:
+        """SPEC E6: ``positionStatus`` ``Liq``/``Adl`` is the exchange liquidating us (once)."""
+        status = str(row.get("positionStatus") or "Normal")
+        entering = status in LIQUIDATION_STATUS and status != self._position_status
+        self._position_status = status
+        if entering and pos.side is not None:
+            price = mapping.opt_price(row, "markPrice") or pos.liq_price or Decimal(0)
+            self.emit(
+                PositionLiquidated(
+                    exchange_ts_ms=ts,
+                    local_ts_ms=now,
+                    side=pos.side,
+                    contracts=pos.contracts,
+                    price=price,
+                )
+            )
 
     def _on_wallet(self, row: Mapping[str, Any], ts: int, now: int) -> None:
         account = mapping.account_from_wallet(row, ts)

@@ -121,6 +121,25 @@ def test_e6_g10_liquidation_and_funding_executions():
     assert isinstance(fund, FundingApplied) and fund.amount_btc == Decimal("-0.00000017")
 
 
+def test_e6_position_status_liq_or_adl_is_a_liquidation_event_once():
+    s, got = streams()
+    frame = json.loads(json.dumps(PAYLOADS["ws_private"]["position"]))
+    row = frame["data"][0]
+    assert row["positionStatus"] == "Normal" and row["side"] == "Buy"
+
+    s.tap(PRIVATE, 1, frame)  # Normal: a position update only
+    row["positionStatus"] = "Liq"
+    s.tap(PRIVATE, 1, frame)  # the exchange starts liquidating: E6
+    s.tap(PRIVATE, 1, frame)  # still Liq: not a second event
+    row["positionStatus"] = "Adl"
+    s.tap(PRIVATE, 1, frame)  # now ADL: a new event
+
+    liquidations = [e for e in got if isinstance(e, PositionLiquidated)]
+    assert [type(e) for e in got].count(PositionUpdated) == 4
+    assert len(liquidations) == 2
+    assert liquidations[0].side is Side.LONG and liquidations[0].contracts == int(row["size"])
+
+
 def test_g1_rows_of_other_symbols_are_ignored_and_bad_frames_never_raise():
     s, got = streams()
     other = json.loads(json.dumps(PAYLOADS["ws_private"]["order (filled)"]))
