@@ -27,7 +27,12 @@ def to_jsonable(value: Any, *, strict: bool = True) -> JsonValue:
     non-string keys, unknown objects); ``strict=False`` writes those as strings instead, for
     figures and snapshots that are evidence, not state (a balance anomaly may carry a NaN).
     """
-    if value is None or isinstance(value, bool | str):
+    kind = type(value)
+    if kind is Decimal:  # the common cases first, by exact type (figures are mostly these)
+        return str(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, Enum):
         return to_jsonable(value.value, strict=strict)
