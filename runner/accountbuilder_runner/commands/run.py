@@ -18,7 +18,7 @@ from pathlib import Path
 from accountbuilder.config.loader import ConfigError, load_config
 from accountbuilder.domain.enums import Outcome
 from accountbuilder.marketdata.candles import CandleFileError, load_candles
-from accountbuilder_runner import live
+from accountbuilder_runner import live_args
 from accountbuilder_runner.backtest import date_range_ms
 from accountbuilder_runner.bundled import paper_slice
 from accountbuilder_runner.commands.argtypes import positive_decimal
@@ -102,12 +102,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="paper account size (default: runner_config.yaml, 100)",
     )
     p.add_argument("--quiet", action="store_true", help="no status line; only the summary")
-    live.add_arguments(p)  # --testnet, --exchange-url, --key-file (with --exchange bybit)
+    live_args.add_arguments(p)  # --testnet, --exchange-url, --key-file (with --exchange bybit)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.exchange == "bybit":
+        from accountbuilder_runner import live  # imports ccxt: only when trading live
+
         return live.run_live(args)
     args.state = args.state or DEFAULT_STATE
     console = Console(quiet=args.quiet)
