@@ -34,6 +34,21 @@ def test_help_lists_the_commands():
     assert "exit codes" in done.stdout
 
 
+def test_the_cli_parser_and_paper_commands_do_not_import_ccxt():
+    """ccxt (and the live Bybit adapter, F7) load only for ``run --exchange bybit``."""
+    probe = (
+        "import sys; from accountbuilder_runner.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ccxt'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=False
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert "--exchange-url" in cli("run", "--help").stdout  # the live options are still there
+
+
 def test_b2_config_check_of_the_shipped_files_passes():
     done = cli("config", "check", *sorted(str(p) for p in CONFIG.glob("*.yaml")))
 
