@@ -30,6 +30,7 @@ from accountbuilder.domain.events import (
 from accountbuilder.exchange.errors import ExchangeError
 from accountbuilder.exchange.port import ExchangePort
 from accountbuilder.health.rest_budget import Grant, RestBudget, acquire
+from accountbuilder_runner import failpoints
 
 PROTECTIVE_DEADLINE_MS = 2_000
 
@@ -71,6 +72,8 @@ class CommandExecutor:
             return [self._trip(start, command), self._failed(intent, cid, type(e).__name__, str(e))]
         except TimeoutError as e:
             return [self._trip(start, command), self._failed(intent, cid, "OutcomeUnknown", str(e))]
+        if isinstance(command, PlaceOrder | AmendOrder | CancelOrder):
+            failpoints.hit("after_send")
         return [self._trip(start, command), self._succeeded(command, intent, cid, result)]
 
     def _plan(self, command: AnyCommand):

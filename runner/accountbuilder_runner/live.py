@@ -45,10 +45,11 @@ from accountbuilder.marketdata.view import Staleness
 from accountbuilder.records.sinks import BIND_KEY, RecordKind, sink_config, text_format
 from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
+from accountbuilder_runner import failpoints
 from accountbuilder_runner.bootstrap import start_core
 from accountbuilder_runner.drivers.live import LiveDriver
 from accountbuilder_runner.executor import CommandExecutor
-from accountbuilder_runner.live_recorder import LiveRecorder
+from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import take_requests
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
@@ -127,7 +128,7 @@ async def open_session(
     clock: Callable[[], int],
     *,
     saved: dict | None = None,
-    recorder: LiveRecorder | None = None,
+    recorder: Recorder | None = None,
     staleness: Staleness = LIVE_STALENESS,
     store_path: str | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -203,12 +204,15 @@ def run_live(args: argparse.Namespace) -> int:
     try:
         config = load_config(getattr(args, "config", None))
         credentials = load_credentials(os.environ, getattr(args, "key_file", None))
-    except (ConfigError, SecretsError) as e:
+        failpoint = failpoints.armed()
+    except (ConfigError, SecretsError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     store_path = Path(getattr(args, "state", None) or config.runner.store_path)
     log_dir = Path(getattr(args, "log_dir", None) or config.runner.log_dir)
     _logging(log_dir, credentials)
+    if failpoint is not None:
+        logger.warning("failpoint {} armed: SIGKILL on pass {} (crash tests only)", *failpoint)
     try:
         winrate = resolve_winrate(config, store_path)  # D4: the same source as paper
     except WinrateFileError as e:
@@ -240,7 +244,7 @@ async def _main(
     clock, budget = wall_clock_ms, RestBudget()
     adapter = BybitExchange.connect(credentials, settings, budget, clock)
     store = SqliteStore.open(store_path, now_ms=clock())
-    recorder = LiveRecorder(store, budget, mode="live")
+    recorder = Recorder(store, budget, mode="live")
     try:
         saved = store.load_session()
         recorder.restart(clock())
@@ -253,7 +257,7 @@ async def _main(
         stop = _stop_on_signals()
         await session.driver.run(clock, stop, config.runner.tick_s * 1000)
         await session.driver.shutdown(clock())
-        recorder.save(clock(), session.core)
+        recorder.finish(clock(), session.core)
         logger.info("stopped: entry orders cancelled, stop and take-profit left in place")
         return EXIT_OK
     except (StartRefused, port_errors.AuthError) as e:

@@ -2,8 +2,8 @@
 real candle slice at ``speed`` simulated seconds per wall second, with a live status line.
 
 Same core, same store and records as live: the session, intents, decisions, trades, halts and
-daily metrics go to the SQLite store (``paper_records``) and to JSON-lines files through the
-loguru sinks. A paper run is a new paper account: an earlier store at the same path is kept as
+daily metrics go to the SQLite store (``recorder``, as live) and to JSON-lines files through
+the loguru sinks. A paper run is a new paper account: an earlier store at the same path is kept as
 ``<name>.prev`` (one generation) and a fresh one is started.
 """
 
@@ -29,7 +29,7 @@ from accountbuilder.risk.account import stage_for
 from accountbuilder.store import SqliteStore
 from accountbuilder_runner.backtest import timeframe_label
 from accountbuilder_runner.console import Console, bar
-from accountbuilder_runner.paper_records import PaperRecorder, RecordingExecutor
+from accountbuilder_runner.recorder import Recorder, RecordingExecutor
 from accountbuilder_runner.replay import Replay, ReplayPlan, plan_replay
 from accountbuilder_runner.reporting.collector import Collector
 from accountbuilder_runner.reporting.summary import Summary, iso, summarize
@@ -164,7 +164,7 @@ class _Outputs:
         _drop_default_sink()
         self.sinks = [logger.add(**sink_config(kind, logs)) for kind in RecordKind]
         self.store = SqliteStore.open(options.state, plan.start_ms, collapse_rejections=True)
-        self.recorder = PaperRecorder(self.store)
+        self.recorder = Recorder(self.store, mode="paper", save_each_round=False, collapse_log=True)
         self.collector = Collector()
         self.status = StatusLine(console, plan, self.collector)
         self.console, self.plan = console, plan
@@ -179,12 +179,18 @@ class _Outputs:
         self.status.on_tick(now_ms, core)
 
     def wrap(self, executor) -> RecordingExecutor:
+        self.recorder.budget = executor.budget  # the simulated F1 budget, for ``status``
         return RecordingExecutor(executor, self.recorder)
 
     def bind(self, replay: Replay) -> None:
         """Read the exchange ledger from the simulator that now exists."""
-        ledger = replay.sim.ledger
-        self.recorder.ledger = self.status.ledger = ledger
+        ledger = self.status.ledger = replay.sim.ledger
+
+        def equity(core: TradingCore) -> Decimal | None:
+            mark = core.kit.view.mark_price
+            return None if mark is None else ledger.wallet_btc + ledger.unrealised_btc(mark)
+
+        self.recorder.equity_of = equity
         self.collector.bind(ledger, self.plan.start_ms)
 
     def refresher(self, replay: Replay) -> Callable[[int], None]:
@@ -202,9 +208,8 @@ class _Outputs:
         self.console.finish()
         try:
             if replay is not None:
-                self.recorder.close(replay.now_ms, replay.core)
-            else:
-                self.store.close()
+                self.recorder.finish(replay.now_ms, replay.core)
+            self.store.close()
         finally:
             for sink in self.sinks:
                 logger.remove(sink)

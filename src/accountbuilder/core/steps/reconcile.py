@@ -94,6 +94,10 @@ def _sync_stop(s: SessionState, now_ms: int, contracts: int, on_exchange: dict[s
         s.stop_track.client_id = None
     elif contracts > 0 and s.stop.state == StopStatus.PENDING.value and stop_cid in on_exchange:
         s.stop.fire("stop_confirmed", ctx)
+    if stop_cid in on_exchange:
+        # The stop's qty as the exchange holds it (an amend answered just before a crash):
+        # G7 amends from it, and an amend that changes nothing is refused by the exchange.
+        s.stop_track.qty = on_exchange[stop_cid].qty
 
 
 def _fills_while_away(s: SessionState, pos: ExchangePosition, now_ms: int) -> None:

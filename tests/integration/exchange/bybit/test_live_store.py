@@ -9,7 +9,7 @@ from accountbuilder.domain.commands import PlaceOrder
 from accountbuilder.domain.enums import OrderRole
 from accountbuilder.store.intents import IntentStatus
 from accountbuilder.store.sqlite_store import SqliteStore
-from accountbuilder_runner.live_recorder import LiveRecorder
+from accountbuilder_runner.recorder import Recorder
 
 
 class Crash(Exception):
@@ -18,7 +18,7 @@ class Crash(Exception):
 
 async def test_e7_shutdown_cancels_the_entry_and_keeps_stop_and_take_profit(kit: LiveKit, tmp_path):
     store = SqliteStore.open(tmp_path / "s.sqlite", now_ms=kit.clock())
-    recorder = LiveRecorder(store, kit.budget)
+    recorder = Recorder(store, kit.budget)
     await kit.open(recorder=recorder)
     await kit.until(lambda: kit.creates("en"), max_ticks=60)
     entry = kit.creates("en")[0]["orderLinkId"]
@@ -39,7 +39,7 @@ async def test_e7_shutdown_cancels_the_entry_and_keeps_stop_and_take_profit(kit:
 async def test_g2_i4_a_send_lost_in_a_crash_is_looked_up_never_resent(kit: LiveKit, tmp_path):
     path = tmp_path / "s.sqlite"
     store = SqliteStore.open(path, now_ms=kit.clock())
-    recorder = LiveRecorder(store, kit.budget)
+    recorder = Recorder(store, kit.budget)
     await kit.open(recorder=recorder)
 
     def crash_after_commit(now_ms, out, core):
@@ -56,7 +56,7 @@ async def test_g2_i4_a_send_lost_in_a_crash_is_looked_up_never_resent(kit: LiveK
     store.close()
 
     store = SqliteStore.open(path, now_ms=kit.clock())
-    recorder = LiveRecorder(store, kit.budget)
+    recorder = Recorder(store, kit.budget)
     assert recorder.restart(kit.clock()) == [lost]  # recorded → unknown: maybe sent
     second = LiveKit(kit.server, kit.clock)
     await second.open(saved=store.load_session(), recorder=recorder)

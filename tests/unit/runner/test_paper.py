@@ -1,4 +1,4 @@
-"""Paper trading persists like live (runner/paper_records.py, runner/paper.py): intents before
+"""Paper trading persists like live (runner/recorder.py, runner/paper.py): intents before
 sends (SPEC G2), the session document (I4), trades (I1), halts (I2), decisions and daily
 metrics (I3) in the store and the JSON-lines files."""
 
@@ -11,47 +11,14 @@ from decimal import Decimal
 import pytest
 from tests.unit.runner.slices import config, crash_csv
 
-from accountbuilder.domain.commands import (
-    AmendOrder,
-    CancelOrder,
-    LookupOrder,
-    PlaceOrder,
-    Reconcile,
-    SetLeverage,
-)
-from accountbuilder.domain.enums import OrderRole, OrderSide, OrderType, TimeInForce
-from accountbuilder.domain.models import OrderSpec
 from accountbuilder.marketdata.candles import load_candles, parse_utc_date_ms
-from accountbuilder.store import IntentAction, SqliteStore
+from accountbuilder.store import SqliteStore
+from accountbuilder_runner.commands.status import collect
 from accountbuilder_runner.console import Console
 from accountbuilder_runner.paper import PaperOptions, log_dir_for, rotate, run_paper
-from accountbuilder_runner.paper_records import intent_of
 from accountbuilder_runner.winrate_file import WinrateSource
 
 CID = "0123456789abcdef0123_L_en0"
-
-
-def test_g2_order_commands_become_intents_and_reads_do_not():
-    spec = OrderSpec(
-        CID,
-        OrderRole.ENTRY,
-        OrderSide.BUY,
-        OrderType.LIMIT,
-        100,
-        price=Decimal("50000"),
-        time_in_force=TimeInForce.POST_ONLY,
-    )
-
-    place = intent_of(PlaceOrder(spec, CID))
-    amend = intent_of(AmendOrder(CID, f"{CID}:amend3", qty=90))
-    cancel = intent_of(CancelOrder(CID, f"{CID}:cancel:timeout4", protective=True))
-
-    assert place[:4] == (CID, CID, "en", IntentAction.PLACE) and place[4]["qty"] == 100
-    assert amend[:4] == (f"{CID}:amend3", CID, "en", IntentAction.AMEND)
-    assert amend[4]["qty"] == 90
-    assert cancel[:4] == (f"{CID}:cancel:timeout4", CID, "en", IntentAction.CANCEL)
-    for read in (LookupOrder(CID), Reconcile("degraded"), SetLeverage(Decimal(2), "lev:1")):
-        assert intent_of(read) is None
 
 
 def test_i4_a_new_paper_run_keeps_the_previous_store_as_prev(tmp_path):
@@ -116,6 +83,22 @@ def test_i4_g2_paper_run_commits_the_session_and_every_intent(paper_run):
     assert missing == []  # every order the core holds was an intent first (G2)
     assert entries and None not in entry_intents
     assert {p.status.value for p in placed + entry_intents} <= {"acked", "rejected", "resolved"}
+
+
+def test_i4_paper_session_has_the_runtime_section_status_shows(paper_run):
+    result, state = paper_run
+    with SqliteStore.open_readonly(state) as store:
+        shown = collect(store, result.plan.end_ms)
+        revision = store.load_session_revision()
+
+    runtime = shown["runtime"]
+    assert runtime["mode"] == "paper" and runtime["ws"] == "n/a"
+    assert runtime["updated_ms"] == revision.ts_ms  # written with the last session commit
+    equity_usd = Decimal(runtime["equity_btc"]) * Decimal(runtime["mark_price"])
+    assert Decimal(runtime["equity_usd"]) == equity_usd.quantize(Decimal("0.01"))
+    assert Decimal(runtime["equity_usd"]) < 80  # the run ended in the H3 HALT (equity < $80)
+    budget = runtime["rest_budget_remaining"]
+    assert 0 <= budget["ordinary"] <= 80 and 0 <= budget["protective"] <= 90  # F1
 
 
 def test_i3_paper_run_writes_decisions_metrics_and_json_lines(paper_run):
