@@ -49,6 +49,7 @@ from accountbuilder_runner import failpoints
 from accountbuilder_runner.bootstrap import start_core
 from accountbuilder_runner.drivers.live import LiveDriver
 from accountbuilder_runner.executor import CommandExecutor
+from accountbuilder_runner.live_args import add_arguments
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import take_requests
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
@@ -170,24 +171,6 @@ async def first_ticks(session: LiveSession, clock: Callable[[], int]) -> list[st
 
 
 # =============================================================================== CLI
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The live-only options, for ``run`` to add next to its ``--exchange {sim,bybit}``.
-
-    ``run_live`` also reads ``config`` and ``state`` when the namespace has them.
-    """
-    parser.add_argument("--testnet", action="store_true", help="Bybit testnet (ccxt sandbox)")
-    parser.add_argument(
-        "--exchange-url", metavar="URL", help="another Bybit V5 base URL, e.g. a local fake"
-    )
-    parser.add_argument(
-        "--key-file", type=Path, metavar="FILE",
-        help="api_key/api_secret file, mode 0600 (default: ACCOUNTBUILDER_API_KEY/_SECRET)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--log-dir", type=Path, metavar="DIR", help="live logs (default: runner_config log_dir)"
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     """``python -m accountbuilder_runner.live``: the same run without the ``run`` command."""
     parser = argparse.ArgumentParser(
