@@ -6,7 +6,7 @@ at most once (G2). Amend and cancel intents get ``{client_id}:amend{n}`` / ``:ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -144,6 +144,9 @@ class OwnOrders:
         if tracked is None:
             return None
         tracked.order_id = order.order_id or tracked.order_id
+        if order.qty > 0 and order.qty != tracked.spec.qty:
+            # an accepted amend (G7, G9): the order now rests with the exchange's qty
+            tracked.spec = replace(tracked.spec, qty=order.qty)
         tracked.filled_qty = max(tracked.filled_qty, order.filled_qty)
         tracked.phase = _FINAL.get(order.status, Phase.OPEN)
         tracked.reject_reason = order.reject_reason or tracked.reject_reason

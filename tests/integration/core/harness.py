@@ -88,6 +88,7 @@ class Scenario:
         self.tick_ms, self.atr_pct, self.with_ws = tick_ms, atr_pct, with_ws
         self.inv = Invariants()
         self.outboxes: list = []
+        self.sent: list[tuple[int, object]] = []  # (tick time, command)
         self.core: TradingCore | None = None
         self._unprotected_since: int | None = None
         self.heartbeat = with_ws  # a healthy WS answers pings: one pong per tick (F2)
@@ -154,6 +155,7 @@ class Scenario:
     # ----------------------------------------------------------------------------- invariants
     def _on_outbox(self, now_ms, out, core) -> None:
         self.outboxes.append(out)
+        self.sent.extend((now_ms, c) for c in out.commands)
         s = core.state
         blocked = s.main.state in ("HALT", "COOLDOWN") or s.risk.blocks.active(now_ms)
         for c in out.commands:

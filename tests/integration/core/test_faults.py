@@ -157,3 +157,65 @@ async def test_g3_g4_three_postonly_rejections_count_as_timeouts_then_one_taker_
     assert sc.state.maker.taker_day is not None
     assert sc.state.main.state == "IN_POSITION" and sc.state.stop.state == "ACTIVE"
     sc.assert_invariants()
+
+
+def _amend_ticks(sc: Scenario, marker: str) -> dict[int, list[int]]:
+    """Tick time → the qty of every amend of the ``marker`` order (``_sl`` / ``_tp``) sent then."""
+    ticks: dict[int, list[int]] = {}
+    for now_ms, command in sc.sent:
+        if isinstance(command, AmendOrder) and marker in command.client_id:
+            ticks.setdefault(now_ms, []).append(command.qty)
+    return ticks
+
+
+async def test_g7_g8_a_refused_final_sync_amend_waits_a_backoff_not_resent_in_the_same_tick():
+    # The partial-fill scenario above. Once the first (debounced) resize is confirmed, the
+    # exchange refuses the next 3 amends: the final sync (G5, exempt from the 2 s debounce) and
+    # the take-profit's resize. The old stop stands (ACTIVE); the sync is retried 5 s later,
+    # once, instead of being re-sent in every round of the same tick.
+    sc = Scenario(
+        DIP + rows_flat(ENTRY_LEVEL - 20, 6),
+        tick_ms=SEC,
+        volume=0.002,
+        sim={"participation": 1.0},
+        config={"execution": {"maker_timeout_s": 600}},
+    )
+    await sc.start()
+    while not (sc.state.stop.state == "ACTIVE" and _amend_ticks(sc, "_sl")):
+        await sc.run_for(SEC)
+    sc.sim.faults.reject_next_amends(3)
+
+    await sc.run_for(8 * MIN)
+
+    stop_amends = _amend_ticks(sc, "_sl")
+    assert all(len(qtys) == 1 for qtys in stop_amends.values()), stop_amends
+    pos = sc.core.kit.view.position.contracts
+    last_tick = max(stop_amends)
+    assert stop_amends[last_tick] == [pos]  # the exact final sync landed after the backoff
+    refused_at = sorted(t for t, q in stop_amends.items() if q == [pos])
+    assert len(refused_at) >= 2 and refused_at[1] - refused_at[0] >= 5 * SEC  # G8 backoff
+    assert sc.state.stop_track.qty == pos and sc.state.stop.state == "ACTIVE"
+    sc.assert_invariants()
+
+
+async def test_g9_take_profit_is_amended_once_per_position_size_not_every_tick():
+    # Regression: the TP's resize compared the position with the qty it was *placed* with, so
+    # an accepted amend was re-sent every 2 s for as long as the position was open.
+    sc = Scenario(
+        DIP + rows_flat(ENTRY_LEVEL - 20, 6),
+        tick_ms=SEC,
+        volume=0.002,
+        sim={"participation": 1.0},
+        config={"execution": {"maker_timeout_s": 600}},
+    )
+    await sc.start()
+
+    await sc.run_for(8 * MIN)
+
+    tp_amends = [q for qtys in _amend_ticks(sc, "_tp").values() for q in qtys]
+    pos = sc.core.kit.view.position.contracts
+    assert tp_amends and tp_amends[-1] == pos
+    assert len(tp_amends) == len(set(tp_amends))  # one amend per size the position went through
+    tp = sc.state.orders.live(OrderRole.TAKE_PROFIT)[0]
+    assert tp.spec.qty == pos  # the tracked order carries the amended qty
+    sc.assert_invariants()

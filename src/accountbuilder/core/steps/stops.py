@@ -129,13 +129,20 @@ def _to_error(kit: Kit, s: SessionState, now_ms: int, *, rejected: bool) -> None
     )
     if result.accepted:
         t.errors += 1
-        t.retry_at_ms = now_ms + min(STOP_RETRY_INTERVAL_MS * 2 ** (t.errors - 1), MAX_BACKOFF_MS)
+        t.retry_at_ms = now_ms + _backoff_ms(t.errors)
+
+
+def _backoff_ms(errors: int) -> int:
+    """G8: 5 s, 10 s, 20 s … up to 60 s after the n-th failure in a row."""
+    return min(STOP_RETRY_INTERVAL_MS * 2 ** (errors - 1), MAX_BACKOFF_MS)
 
 
 def _maybe_amend(kit: Kit, s: SessionState, out: Outbox, now_ms: int, contracts: int) -> None:
     """G7: amend qty with the debounce; the final sync after G5 is exempt."""
     t, trade = s.stop_track, s.trade
     assert trade is not None and t.client_id is not None
+    if t.retry_at_ms is not None and now_ms < t.retry_at_ms:
+        return  # the last amend was refused: wait out its backoff
     decision = should_amend(
         t.qty, contracts, t.last_amend_ms, now_ms, final_sync=not trade.entry_working
     )
@@ -185,8 +192,12 @@ def on_stop_failure(
         s.stop.fire("stop_failed", _ctx(kit, s, now_ms, stop_rejected=True))
         return
     if kind == "amend" and error != "OrderNotFound":
-        # The old stop still stands with its old qty: it is confirmed; the amend is retried later.
+        # The old stop still stands with its old qty: it is confirmed. The amend is retried
+        # after a growing backoff (the exempt final sync too), never again in the same tick.
         s.stop.fire("stop_confirmed", _ctx(kit, s, now_ms))
+        t = s.stop_track
+        t.errors += 1
+        t.retry_at_ms = now_ms + _backoff_ms(t.errors)
         return
     if error == "OrderNotFound" or kind == "lookup":
         s.stop.fire("stop_lost", _ctx(kit, s, now_ms))

@@ -164,6 +164,8 @@ class SimExchange:
         self._call(method)
         if method == "place_order" and self.faults.take_reject():
             raise Rejected(f"{method}: rejected (injected)", code=10001)
+        if method == "amend_order" and self.faults.take_reject_amend():
+            raise Rejected(f"{method}: rejected (injected)", code=10001)
         unknown = self.faults.take_unknown()
         try:
             result = act()

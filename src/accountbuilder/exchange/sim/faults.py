@@ -44,11 +44,16 @@ class FaultPlan:
     _malformed_wallet: _Armed = field(default_factory=_Armed)
     _drop: _Armed = field(default_factory=_Armed)
     _delay: _Armed = field(default_factory=_Armed)
+    _reject_amend: _Armed = field(default_factory=_Armed)
     position_idx_as_string: bool = False
 
     def reject_next_orders(self, n: int = 1) -> None:
         """The next ``n`` ``place_order`` calls are refused (``Rejected``); nothing is placed."""
         self._reject.count = n
+
+    def reject_next_amends(self, n: int = 1) -> None:
+        """The next ``n`` ``amend_order`` calls are refused (``Rejected``); nothing changes."""
+        self._reject_amend.count = n
 
     def rate_limit_next_calls(self, n: int = 1) -> None:
         """The next ``n`` port calls (any endpoint) raise ``RateLimited``; nothing happens."""
@@ -73,6 +78,9 @@ class FaultPlan:
     # --------------------------------------------------------------- consumed by the sim
     def take_reject(self) -> bool:
         return self._reject.take()
+
+    def take_reject_amend(self) -> bool:
+        return self._reject_amend.take()
 
     def take_rate_limit(self) -> bool:
         return self._rate_limit.take()
