@@ -158,7 +158,7 @@ def summary_text(result: PaperResult, state: Path) -> str:
         f"max drawdown {f['max_drawdown_pct']}%",
         f"  halts by reason: {_counts(f['halts'])}",
         f"  rejects by reason: {_counts(f['rejects'])}",
-        f"  store {state} (`accountbuilder status` reads it)",
+        f"  store {state} (`accountbuilder status --state {state}` reads it)",
     ]
     if result.moved is not None:
         lines.append(f"  the previous paper store was kept as {result.moved}")

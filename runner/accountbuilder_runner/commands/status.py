@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,16 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
     }
 
 
+def _shown(value: str | None, step: str) -> str:
+    """An exact stored decimal rounded for reading (satoshis, cents); ``--json`` keeps it exact."""
+    if value is None:
+        return "n/a"
+    try:
+        return format(Decimal(value).quantize(Decimal(step)), "f")
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
 def _print_text(s: dict[str, Any]) -> None:
     rt = s.get("runtime") or {}
     halt = s.get("halt") or {}
@@ -94,7 +105,9 @@ def _print_text(s: dict[str, Any]) -> None:
         f"state        {s['state']}   stop_status {s['stop_status']}   (saved {s['session_saved']})"
     )
     print(
-        f"equity       {rt.get('equity_btc')} BTC = {rt.get('equity_usd')} USD   stage {rt.get('stage')}   mark {rt.get('mark_price')}"
+        f"equity       {_shown(rt.get('equity_btc'), '0.00000001')} BTC = "
+        f"{_shown(rt.get('equity_usd'), '0.01')} USD   stage {rt.get('stage')}   "
+        f"mark {rt.get('mark_price')}"
     )
     print(
         f"halt         {halt.get('phase')} {halt.get('kind') or ''} {', '.join(halt.get('reasons', []))}"
