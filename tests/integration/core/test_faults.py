@@ -99,15 +99,20 @@ async def test_g4_three_maker_timeouts_allow_one_taker_entry_in_s2():
     sc.assert_invariants()
 
 
-async def test_g5_g7_partial_fills_resize_the_stop_debounced_then_sync_exactly():
-    # Each candle's volume (0.002 BTC ~ 87 contracts at 43,839) caps what the entry can fill.
-    sc = Scenario(
+def _partial_fill_scenario() -> Scenario:
+    """A long entry that fills in parts: each candle's volume (0.002 BTC ~ 87 contracts at
+    43,839) caps what the entry can fill, and the maker timeout (600 s) outlasts the fills."""
+    return Scenario(
         DIP + rows_flat(ENTRY_LEVEL - 20, 6),
         tick_ms=SEC,
         volume=0.002,
         sim={"participation": 1.0},
         config={"execution": {"maker_timeout_s": 600}},
     )
+
+
+async def test_g5_g7_partial_fills_resize_the_stop_debounced_then_sync_exactly():
+    sc = _partial_fill_scenario()
     await sc.start()
 
     await sc.run_for(8 * MIN)
@@ -173,13 +178,7 @@ async def test_g7_g8_a_refused_final_sync_amend_waits_a_backoff_not_resent_in_th
     # exchange refuses the next 3 amends: the final sync (G5, exempt from the 2 s debounce) and
     # the take-profit's resize. The old stop stands (ACTIVE); the sync is retried 5 s later,
     # once, instead of being re-sent in every round of the same tick.
-    sc = Scenario(
-        DIP + rows_flat(ENTRY_LEVEL - 20, 6),
-        tick_ms=SEC,
-        volume=0.002,
-        sim={"participation": 1.0},
-        config={"execution": {"maker_timeout_s": 600}},
-    )
+    sc = _partial_fill_scenario()
     await sc.start()
     while not (sc.state.stop.state == "ACTIVE" and _amend_ticks(sc, "_sl")):
         await sc.run_for(SEC)
@@ -201,13 +200,7 @@ async def test_g7_g8_a_refused_final_sync_amend_waits_a_backoff_not_resent_in_th
 async def test_g9_take_profit_is_amended_once_per_position_size_not_every_tick():
     # Regression: the TP's resize compared the position with the qty it was *placed* with, so
     # an accepted amend was re-sent every 2 s for as long as the position was open.
-    sc = Scenario(
-        DIP + rows_flat(ENTRY_LEVEL - 20, 6),
-        tick_ms=SEC,
-        volume=0.002,
-        sim={"participation": 1.0},
-        config={"execution": {"maker_timeout_s": 600}},
-    )
+    sc = _partial_fill_scenario()
     await sc.start()
 
     await sc.run_for(8 * MIN)
