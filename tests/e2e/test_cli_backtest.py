@@ -49,7 +49,6 @@ def backtest(out: Path, *args: str, data: Path = BUNDLED) -> int:
             str(data),
             "--out",
             str(out),
-            "--no-winrate",
             "--d4-winrate",
             "0.6",
             "--quiet",
@@ -286,3 +285,20 @@ def test_i1_report_html_renders_in_headless_chromium(report, tmp_path):
     assert len(distinct) > 50
     html = (report / "report.html").read_text()
     assert "data:image/png;base64," in html and "<script" not in html and "http" not in html
+
+
+def test_d4_backtest_on_the_bundled_slice_stores_no_win_rate_unless_asked(tmp_path, monkeypatch):
+    # No --data: the slice shipped in the package. No --save-winrate: `run`'s D4 input is
+    # left alone (SPEC D4: a backtest stores its rate only when asked to).
+    monkeypatch.chdir(tmp_path)
+    rc = main(["backtest", "--out", "out", *WINDOW, "--no-plot", "--quiet"])
+
+    assert rc == 0
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["trades"] == 2
+    assert not list(tmp_path.rglob("backtest_winrate.json"))
+
+    rc = main(["backtest", "--out", "out2", *WINDOW, "--no-plot", "--quiet", "--save-winrate"])
+
+    assert rc == 0
+    stored = json.loads((tmp_path / "state" / "backtest_winrate.json").read_text())
+    assert (stored["trades"], stored["wins"]) == (2, 2)

@@ -10,7 +10,7 @@ from pathlib import Path
 from accountbuilder.config.loader import ConfigError, load_config
 from accountbuilder.domain.enums import Outcome
 from accountbuilder.marketdata.candles import CandleFileError
-from accountbuilder_runner import winrate_file
+from accountbuilder_runner import bundled, winrate_file
 from accountbuilder_runner.backtest import BacktestOptions, run_backtest, stored_winrate
 from accountbuilder_runner.commands.argtypes import positive_decimal
 from accountbuilder_runner.console import Console
@@ -22,8 +22,9 @@ DESCRIPTION = """\
 Replay a candle file (ts_ms,open,high,low,close,volume; 1m, 5m, 1h...) through the whole core
 (every gate, emergency rule and machine) on the simulated exchange, one tick per candle, and
 write DIR/report.json, trades.csv, halts.csv, decisions.csv, equity.png and report.html
-(docs/backtest.md explains each). The win rate is stored for SPEC D4 beside the store
-(state/backtest_winrate.json by default), where `accountbuilder run` reads it.
+(docs/backtest.md explains each). Without --data it replays the 1-minute slice shipped in the
+package. The win rate is stored for SPEC D4 only when asked (--save-winrate), beside the
+store (state/backtest_winrate.json by default), where `accountbuilder run` reads it.
 """
 
 EPILOG = """\
@@ -40,7 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--data", required=True, type=Path, metavar="FILE", help="candle CSV(.gz)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        metavar="FILE",
+        help="candle CSV(.gz) (default: the 1-minute slice shipped in the package)",
+    )
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="report directory")
     p.add_argument("--from", dest="from_date", metavar="DATE", help="first day (UTC) to trade")
     p.add_argument("--to", dest="to_date", metavar="DATE", help="last day (UTC, inclusive)")
@@ -60,12 +66,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"without --from: days that only seed the daily ATR (default {WARMUP_DAYS})",
     )
     p.add_argument(
+        "--save-winrate",
+        action="store_true",
+        help="store this run's win rate for SPEC D4, where `run` reads it (default: not stored)",
+    )
+    p.add_argument(
         "--winrate-file",
         type=Path,
         metavar="PATH",
-        help="where to store the D4 win rate (default: beside runner store_path)",
+        help="with --save-winrate: where (default: beside runner_config.yaml store_path)",
     )
-    p.add_argument("--no-winrate", action="store_true", help="do not store the win rate")
     p.add_argument(
         "--d4-winrate",
         type=positive_decimal,
@@ -83,11 +93,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.data is None:
+        with bundled.paper_slice() as path:
+            return _run(args, path)
+    return _run(args, args.data)
+
+
+def _run(args: argparse.Namespace, data: Path) -> int:
     console = Console(quiet=args.quiet)
     try:
         config = load_config(args.config)
         options = BacktestOptions(
-            data=args.data,
+            data=data,
             out=args.out,
             from_date=args.from_date,
             to_date=args.to_date,
@@ -111,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         f"max drawdown {f['max_drawdown_pct']}%\n"
         f"{f['candles']} candles in {f['elapsed_s']} s; report in {args.out}/"
     )
-    if not args.no_winrate:
+    if args.save_winrate or args.winrate_file is not None:
         _store_winrate(
             result, args.winrate_file or winrate_file.beside_store(config.runner.store_path)
         )

@@ -46,11 +46,13 @@ class ConfigError(Exception):
 def defaults_dir() -> Path:
     """The shipped config: package data when installed, ``config/`` in a source checkout."""
     try:
-        root = resources.files("accountbuilder.defaults")
-        path = Path(str(root))
-        if (path / ConfigFile.STAGE.value).is_file():
-            return path
-    except ModuleNotFoundError:
+        # ``accountbuilder.defaults`` is a data-only package: ``files()`` may return a
+        # MultiplexedPath (namespace package), whose ``str()`` is not a path. Ask for the file.
+        stage = resources.files("accountbuilder.defaults").joinpath(ConfigFile.STAGE.value)
+        path = Path(str(stage))
+        if path.is_file():
+            return path.parent
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
         pass
     source_tree = Path(__file__).resolve().parents[3] / "config"
     if (source_tree / ConfigFile.STAGE.value).is_file():
