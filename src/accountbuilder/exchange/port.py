@@ -43,6 +43,18 @@ class ExchangePosition:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderAck:
+    """The exchange accepted a create, amend or cancel request: nothing more (SPEC G8, F4).
+
+    Bybit processes these asynchronously; an ack is never evidence of the order's state. The
+    state comes from the order stream (``OrderUpdated``) or from a REST read (``fetch_order``).
+    """
+
+    client_id: str
+    order_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSettings:
     """Account-level settings the bot verifies at start (SPEC C5, F7, B3)."""
 
