@@ -154,7 +154,6 @@ async def open_session(
         executor,
         budget,
         on_outbox=recorder.on_outbox if recorder else None,
-        on_results=recorder.on_results if recorder else None,
         requests=(lambda now: take_requests(store_path, now)) if store_path else None,
     )
     driver.pending = list(started.startup_events)
@@ -162,11 +161,12 @@ async def open_session(
 
 
 async def first_ticks(session: LiveSession, clock: Callable[[], int]) -> list[str]:
-    """Tick on the startup truth, then look up the sends a crash left unresolved (G2)."""
-    await session.driver.step(clock())
-    unresolved = session.driver.resume_unresolved(clock())
+    """Tick on the startup truth; after a restart the sends a crash may have hidden are
+    looked up by client id before anything is sent again (G2). Return their client ids."""
+    unresolved = [o.client_id for o in session.core.state.orders.live() if o.phase.awaits_evidence]
     if unresolved:
         logger.info("restart: looking up {} unresolved sends: {}", len(unresolved), unresolved)
+    await session.driver.step(clock(), resume=True)
     return unresolved
 
 
@@ -230,7 +230,6 @@ async def _main(
     recorder = Recorder(store, budget, mode="live")
     try:
         saved = store.load_session()
-        recorder.restart(clock())
         session = await open_session(
             adapter, config, budget, clock, saved=saved, recorder=recorder,
             store_path=str(store_path),

@@ -1,7 +1,7 @@
 """``accountbuilder run`` (paper): the live composition on the simulated exchange, replaying a
 real candle slice at ``speed`` simulated seconds per wall second, with a live status line.
 
-Same core, same store and records as live: the session, intents, decisions, trades, halts and
+Same core, same store and records as live: the session, the order lifecycle, decisions, trades, halts and
 daily metrics go to the SQLite store (``recorder``, as live) and to JSON-lines files through
 the loguru sinks. A paper run is a new paper account: an earlier store at the same path is kept as
 ``<name>.prev`` (one generation) and a fresh one is started.
@@ -29,7 +29,7 @@ from accountbuilder.risk.account import stage_for
 from accountbuilder.store import SqliteStore
 from accountbuilder_runner.backtest import timeframe_label
 from accountbuilder_runner.console import Console, bar
-from accountbuilder_runner.recorder import Recorder, RecordingExecutor
+from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.replay import Replay, ReplayPlan, plan_replay
 from accountbuilder_runner.reporting.collector import Collector
 from accountbuilder_runner.reporting.summary import Summary, iso, summarize
@@ -178,9 +178,9 @@ class _Outputs:
         self.collector.on_tick(now_ms, core)
         self.status.on_tick(now_ms, core)
 
-    def wrap(self, executor) -> RecordingExecutor:
+    def wrap(self, executor):
         self.recorder.budget = executor.budget  # the simulated F1 budget, for ``status``
-        return RecordingExecutor(executor, self.recorder)
+        return executor
 
     def bind(self, replay: Replay) -> None:
         """Read the exchange ledger from the simulator that now exists."""

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from accountbuilder.emergency.halts import HaltFacts, HaltPhase, HaltState
 from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
 
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="state, stop, equity, stage, blocks, REST budget, halts, decisions (reads the store)",
         description=(
             "Show the bot's state from its SQLite store: main state and stop_status, equity and "
-            "stage, HALT and blocks with their expiry, REST budget, open intents, recent halts, "
+            "stage, HALT and blocks with their expiry, REST budget, live orders, recent halts, "
             "last decisions and today's trades. Read-only: safe while the bot runs."
         ),
     )
@@ -50,7 +51,7 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
     return {
         "state": machines.get("main"),
         "stop_status": machines.get("stop"),
-        "halt": doc.get("halt"),
+        "halt": _halt(machines.get("main"), doc.get("halt")),
         "blocks": [
             {"reason": b.get("reason"), "until": _iso(b.get("until_ms"))}
             for b in blocks
@@ -71,7 +72,10 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
                 "signal_id",
             )
         },
-        "open_intents": [i.intent_id for i in view.open_intents],
+        "live_orders": [
+            {"client_id": o.client_id, "role": o.role.value, "phase": o.phase.value}
+            for o in view.live_orders
+        ],
         "open_halts": [h.to_dict() for h in view.open_halts],
         "recent_halts": [h.to_dict() for h in view.recent_halts],
         "last_decisions": [
@@ -86,6 +90,13 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
         "trades_today": [t.to_dict() for t in view.trades_today],
         "session_saved": _iso(view.session.ts_ms) if view.session is not None else None,
     }
+
+
+def _halt(main_state: str | None, facts: dict | None) -> dict[str, Any]:
+    """The halt as the main machine decides it (its phase) with its stored facts."""
+    phase = HaltPhase.of(main_state or "")
+    view = HaltState.of(phase, HaltFacts.from_dict(facts or {}))
+    return view.to_dict()
 
 
 def _shown(value: str | None, step: str) -> str:
@@ -120,7 +131,7 @@ def _print_text(s: dict[str, Any]) -> None:
     )
     print(f"position     {rt.get('position') or 'flat'}")
     print(
-        f"intents open {len(s['open_intents'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
+        f"orders live {len(s['live_orders'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
     )
     for d in s["last_decisions"][:5]:
         print(f"  decision {d['ts']}  {'ACCEPT' if d['accepted'] else d['reason']}  x{d['count']}")
