@@ -11,7 +11,9 @@ restarted core knows and looks up, never an intent it does not know.
 ``on_results`` moves each intent along with the exchange's answer (the live driver calls it,
 ``RecordingExecutor`` does for paper); ``restart`` turns the intents a crash left ``recorded``
 into ``unknown``, and each save settles those the restarted core has found or given up.
-A UTC day's metrics are logged to ``metrics.jsonl`` when the day ends and at ``finish``.
+A UTC day's metrics are logged to ``metrics.jsonl`` when the day ends and at ``finish``, and
+handed to each of ``day_listeners`` (the notifier). ``runtime_extra`` adds sections to the
+``runtime`` document (the notifier's counts, for ``status``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from accountbuilder.domain.commands import (
 )
 from accountbuilder.domain.events import CommandFailed, CommandSucceeded, ExchangeEvent
 from accountbuilder.health.rest_budget import RestBudget
-from accountbuilder.records.daily_metrics import DailyRollup, EquitySample, utc_day
+from accountbuilder.records.daily_metrics import DailyMetrics, DailyRollup, EquitySample, utc_day
 from accountbuilder.records.decision_log import DecisionRecord, DecisionRun, run_key
 from accountbuilder.records.halt_log import HaltRecord
 from accountbuilder.records.sinks import RecordKind, log_record
@@ -63,6 +65,7 @@ _AFTER_SEND = {
 }
 
 EquityOf = Callable[[TradingCore], Decimal | None]
+DayListener = Callable[[DailyMetrics, bool], None]  # (the day's metrics, the day is over)
 
 
 def intent_of(command: AnyCommand) -> tuple[str, str, str, IntentAction, dict] | None:
@@ -119,6 +122,8 @@ class Recorder:
         self.equity_of = equity_of
         self.rollup = DailyRollup(store.daily_metrics(last=1))
         self.duplicates: list[str] = []  # placements refused a second intent (never sent)
+        self.day_listeners: list[DayListener] = []
+        self.runtime_extra: dict[str, Callable[[], Any]] = {}  # runtime[name] = section()
         self._machines: tuple[str, str] | None = None
         self._day: str | None = None
         self._logged_day = ""  # metrics are logged for the days after this one
@@ -166,6 +171,7 @@ class Recorder:
         """Commit the session document with its ``runtime`` section (I4), then the rest."""
         doc = core.state.to_dict()
         doc["runtime"] = runtime_snapshot(core, self.budget, now_ms, self.mode)
+        doc["runtime"].update((name, section()) for name, section in self.runtime_extra.items())
         self.store.save_session(doc, now_ms)
         self._machines = (core.state.main.state, core.state.stop.state)
         self._resolve_finished(now_ms, core)
@@ -265,6 +271,8 @@ class Recorder:
             if metrics.day > self._logged_day and ended:
                 log_record(logger, RecordKind.METRICS, metrics)
                 self._logged_day = metrics.day
+                for listener in self.day_listeners:
+                    listener(metrics, metrics.day < day)
 
     def _sample(self, now_ms: int, core: TradingCore) -> None:
         mark, equity = core.kit.view.mark_price, self.equity_of(core)
