@@ -82,10 +82,10 @@ class Notifier:
     def on_outbox(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
         """One driver round, after the recorder committed it."""
         facts = facts_of(core, now_ms, self.equity_of)
+        for record in out.trades:  # an exit first, then the HALT its loss may have caused
+            self._emit(n.trade_notice(record))
         for entry in out.halts:
             self._emit(*n.halt_notices(entry, facts))
-        for record in out.trades:
-            self._emit(n.trade_notice(record))
         self._stop_news(facts)
         self._target_news(out, core, facts)
 
