@@ -9,6 +9,8 @@ fall takes the $100 account under $80 at 23:37 — a manual HALT EQUITY_BELOW_80
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -164,6 +166,18 @@ def test_backtests_never_notify(tmp_path, monkeypatch, capsys):
 
         assert rc == 1 and (tmp_path / "bt" / "halts.csv").is_file()
         assert receiver.posts == []
+
+
+def test_the_cli_parser_does_not_import_apprise():
+    probe = (
+        "import sys; from accountbuilder_runner.cli import build_parser; build_parser(); "
+        "print('apprise' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+
+    assert (done.returncode, done.stdout.strip()) == (0, "False"), done.stderr
 
 
 def test_notify_test_reports_each_url_and_exits_0_1_or_2(tmp_path, monkeypatch, capsys):

@@ -81,13 +81,24 @@ class Notifier:
     # ------------------------------------------------------------------------- inputs
     def on_outbox(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
         """One driver round, after the recorder committed it."""
+        success = not self._success_known and core.state.risk.targets.success_ms is not None
+        review = not self._review_told and any(
+            d.figures.get("review_required") for d in out.decisions
+        )
+        if not (out.trades or out.halts or self._stop.entered or success or review):
+            return  # most rounds: nothing to tell, and nothing is computed
         facts = facts_of(core, now_ms, self.equity_of)
         for record in out.trades:  # an exit first, then the HALT its loss may have caused
             self._emit(n.trade_notice(record))
         for entry in out.halts:
             self._emit(*n.halt_notices(entry, facts))
         self._stop_news(facts)
-        self._target_news(out, core, facts)
+        if success:
+            self._success_known = True
+            self._emit(n.success_notice(facts))
+        if review:
+            self._review_told = True
+            self._emit(n.review_notice(facts))
 
     def on_day(self, metrics: DailyMetrics, complete: bool) -> None:
         self._emit(n.daily_notice(metrics, complete))
@@ -117,14 +128,6 @@ class Notifier:
                 self._emit(n.stop_restored_notice(facts))
             elif state == "NO_POSITION":
                 self._trouble.clear()
-
-    def _target_news(self, out: Outbox, core: TradingCore, facts: AccountFacts) -> None:
-        if not self._success_known and core.state.risk.targets.success_ms is not None:
-            self._success_known = True
-            self._emit(n.success_notice(facts))
-        if not self._review_told and any(d.figures.get("review_required") for d in out.decisions):
-            self._review_told = True
-            self._emit(n.review_notice(facts))
 
     def _emit(self, *notices: Notice) -> None:
         for notice in notices:
