@@ -10,7 +10,9 @@ id the store already holds is never sent again (G2): its command is dropped and 
 
 A store that cannot commit (full disk, I/O error) raises ``CommitFailed``: the round loop
 still sends the protective commands and the core blocks entries (``core.rounds``).
-A UTC day's metrics are logged to ``metrics.jsonl`` when the day ends and at ``finish``.
+A UTC day's metrics are logged to ``metrics.jsonl`` when the day ends and at ``finish``, and
+handed to each of ``day_listeners`` (the notifier). ``runtime_extra`` adds sections to the
+``runtime`` document (the notifier's counts, for ``status``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from loguru import logger
 
@@ -27,7 +30,7 @@ from accountbuilder.core.rounds import CommitFailed
 from accountbuilder.domain.commands import PlaceOrder
 from accountbuilder.domain.lifecycle import OrderTransition
 from accountbuilder.health.rest_budget import RestBudget
-from accountbuilder.records.daily_metrics import DailyRollup, EquitySample, utc_day
+from accountbuilder.records.daily_metrics import DailyMetrics, DailyRollup, EquitySample, utc_day
 from accountbuilder.records.decision_log import DecisionRecord, DecisionRun, run_key
 from accountbuilder.records.halt_log import HaltRecord
 from accountbuilder.records.sinks import RecordKind, log_record
@@ -39,6 +42,7 @@ FLUSH_DECISIONS = 2_000  # buffered decisions written without waiting for a sess
 STORE_FAULTS = (sqlite3.OperationalError, sqlite3.DatabaseError, OSError)
 
 EquityOf = Callable[[TradingCore], Decimal | None]
+DayListener = Callable[[DailyMetrics, bool], None]  # (the day's metrics, the day is over)
 
 
 def account_equity(core: TradingCore) -> Decimal | None:
@@ -71,6 +75,8 @@ class Recorder:
         self.rollup = DailyRollup(store.daily_metrics(last=1))
         self.duplicates: list[str] = []  # placements whose client id was stored (never sent)
         self.commit_failures = 0
+        self.day_listeners: list[DayListener] = []
+        self.runtime_extra: dict[str, Callable[[], Any]] = {}  # runtime[name] = section()
         self._machines: tuple[str, str] | None = None
         self._day: str | None = None
         self._logged_day = ""  # metrics are logged for the days after this one
@@ -122,6 +128,7 @@ class Recorder:
         in one transaction, then the rest."""
         doc = core.state.to_dict()
         doc["runtime"] = runtime_snapshot(core, self.budget, now_ms, self.mode)
+        doc["runtime"].update((name, section()) for name, section in self.runtime_extra.items())
         self.store.commit_round(doc, moves, now_ms)
         self._machines = (core.state.main.state, core.state.stop.state)
         if self.store.pending_decisions:
@@ -184,6 +191,8 @@ class Recorder:
             if metrics.day > self._logged_day and ended:
                 log_record(logger, RecordKind.METRICS, metrics)
                 self._logged_day = metrics.day
+                for listener in self.day_listeners:
+                    listener(metrics, metrics.day < day)
 
     def _sample(self, now_ms: int, core: TradingCore) -> None:
         mark, equity = core.kit.view.mark_price, self.equity_of(core)

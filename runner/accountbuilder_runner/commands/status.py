@@ -24,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="state, stop, equity, stage, blocks, REST budget, halts, decisions (reads the store)",
         description=(
             "Show the bot's state from its SQLite store: main state and stop_status, equity and "
-            "stage, HALT and blocks with their expiry, REST budget, live orders, recent halts, "
-            "last decisions and today's trades. Read-only: safe while the bot runs."
+            "stage, HALT and blocks with their expiry, REST budget, notifications sent and "
+            "dropped, live orders, recent halts, last decisions and today's trades. Read-only: "
+            "safe while the bot runs."
         ),
     )
     p.add_argument(
@@ -130,11 +131,24 @@ def _print_text(s: dict[str, Any]) -> None:
         f"rest budget  ordinary {budget.get('ordinary')}  protective {budget.get('protective')}   ws {rt.get('ws')}"
     )
     print(f"position     {rt.get('position') or 'flat'}")
+    print(f"notify       {_notify_text(rt.get('notify'))}")
     print(
         f"orders live {len(s['live_orders'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
     )
     for d in s["last_decisions"][:5]:
         print(f"  decision {d['ts']}  {'ACCEPT' if d['accepted'] else d['reason']}  x{d['count']}")
+
+
+def _notify_text(counts: dict[str, Any] | None) -> str:
+    """The notifier's counts (docs/notifications.md): dropped is what some URL never got."""
+    if not counts:
+        return "off (no notification URL configured for this run)"
+    causes = ", ".join(f"{k} {v}" for k, v in (counts.get("dropped_by_cause") or {}).items())
+    return (
+        f"sent {counts.get('sent')}  dropped {counts.get('dropped')}"
+        f"{f' ({causes})' if causes else ''}  queued {counts.get('queued')}  "
+        f"urls {counts.get('urls')}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

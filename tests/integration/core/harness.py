@@ -21,13 +21,13 @@ from accountbuilder.constants import STOP_MISSING_MAX_MS
 from accountbuilder.core.orchestrator import TradingCore
 from accountbuilder.domain.commands import PlaceOrder
 from accountbuilder.domain.enums import HaltKind, OrderRole
-from accountbuilder.domain.lifecycle import TRANSITIONS, OrderPhase
 from accountbuilder.domain.events import PongReceived
+from accountbuilder.domain.lifecycle import TRANSITIONS, OrderPhase
 from accountbuilder.domain.models import Candle
 from accountbuilder.exchange.sim import SimConfig, SimExchange
 from accountbuilder.health.rest_budget import RestBudget
-from accountbuilder.marketdata.candles import candles_from_columns
 from accountbuilder.machines.listeners import TransitionRecorder
+from accountbuilder.marketdata.candles import candles_from_columns
 from accountbuilder.marketdata.view import Staleness
 from accountbuilder.signal.grid import level_price
 from accountbuilder_runner.bootstrap import start_core
@@ -209,9 +209,9 @@ class Scenario:
         per_signal: dict[str, int] = {}
         for cid, o in orders.by_cid.items():
             before = self._phases.get(cid)
-            if before is not None and before != o.phase.value:
-                if not _reachable(OrderPhase(before), o.phase):
-                    self.inv.backward_moves.append(f"{cid}: {before} -> {o.phase.value}")
+            moved = before is not None and before != o.phase.value
+            if moved and not _reachable(OrderPhase(before), o.phase):
+                self.inv.backward_moves.append(f"{cid}: {before} -> {o.phase.value}")
             self._phases[cid] = o.phase.value
             per_signal[o.signal_id] = per_signal.get(o.signal_id, 0) + 1
         self.inv.attempts_max = max(self.inv.attempts_max, *per_signal.values(), 0)
