@@ -148,6 +148,8 @@ class Recorder:
 
     # ------------------------------------------------------------------------- records
     def _journal(self, out: Outbox) -> None:
+        for note in out.notes:  # the core's notes (closes, anomalies, refused moves) to the log
+            logger.info("core: {}", note)
         for entry in out.halts:
             record = HaltRecord.from_dict(entry.to_dict())
             self.store.record_halt(record)

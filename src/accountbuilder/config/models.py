@@ -146,9 +146,12 @@ class GridConfig(Frozen):
 
 
 class ExecutionConfig(Frozen):
-    """``execution_config.yaml``: SPEC G3 (default maker timeout), G6 (trigger by)."""
+    """``execution_config.yaml``: SPEC G3 (maker timeout), G4 (taker cap), G6 (trigger by)."""
 
     maker_timeout_s: Int(5, 600, why="SPEC G3 default 60 s") = 60
+    taker_slippage_cap: Dec("0.0005", "0.01", why="SPEC G4: 0.05%-1%, default 0.2%") = Decimal(
+        "0.002"
+    )
     stop_trigger_by: TriggerBy = TriggerBy.MARK_PRICE
     take_profit: bool = True
     grid: GridConfig = Field(default_factory=GridConfig)

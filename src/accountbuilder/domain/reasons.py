@@ -39,6 +39,7 @@ class ReasonCode(StrEnum):
     EV_TOO_LOW = "EV_TOO_LOW"  # D1
     MAKER_ONLY = "MAKER_ONLY"  # D3/D8: a taker entry while maker-only is enforced
     TAKER_NOT_ALLOWED = "TAKER_NOT_ALLOWED"  # G4 conditions not met
+    TAKE_PROFIT_NOT_BEYOND_TAKER_PRICE = "TAKE_PROFIT_NOT_BEYOND_TAKER_PRICE"  # G4
     LEVERAGE_ABOVE_CAP = "LEVERAGE_ABOVE_CAP"  # B3
     LEVERAGE_INCREASE = "LEVERAGE_INCREASE"  # B3: asking for more than the one in force
     EQUITY_BELOW_HARD_STOP = "EQUITY_BELOW_HARD_STOP"  # H3

@@ -32,6 +32,7 @@ from accountbuilder.domain.lifecycle import IllegalMove, OrderEvent
 from accountbuilder.domain.models import Fill
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.domain.requests import FailureKind, Outcome, RequestKind
+from accountbuilder.execution.budget import check_budget
 from accountbuilder.execution.fees import verify_fee
 
 ENTRY_ROLES = (OrderRole.ENTRY, OrderRole.TAKER_ENTRY)
@@ -92,8 +93,34 @@ def _on_fill(kit: Kit, s: SessionState, out: Outbox, now_ms: int, fill: Fill) ->
         if s.trade.add_entry_fill(fill.qty, fill.price, fill.fee_btc, fill.ts_ms):
             s.risk = s.risk.on_first_fill(now_ms, taker=tracked.role is OrderRole.TAKER_ENTRY)  # B6
             s.maker.record_fill(s.trade.signal_id)
+        _check_loss_budget(kit, s, out, fill)
     elif tracked.role in EXIT_REASON:
         s.trade.add_exit_fill(fill.qty, fill.price, fill.fee_btc, EXIT_REASON[tracked.role])
+
+
+def _check_loss_budget(kit: Kit, s: SessionState, out: Outbox, fill: Fill) -> None:
+    """C3 after each entry fill: the exact loss at the stop from the actual average fill.
+
+    Over ``max_loss_btc`` (a fill worse than the order allowed) the stop trigger moves toward
+    the entry until it fits — never away; the stop supervisor amends it (G7) or places it there.
+    """
+    trade = s.trade
+    if trade.max_loss_btc <= 0:
+        return  # an adopted position has no budget of its own (C1's fallback stop)
+    check = check_budget(
+        trade.side,
+        trade.entry_qty,
+        trade.entry_notional_btc,
+        trade.stop_price,
+        trade.max_loss_btc,
+        kit.tick,
+    )
+    if check.fitted_stop is None:
+        return
+    trade.planned_stop_price = trade.planned_stop_price or trade.stop_price
+    trade.stop_price = check.fitted_stop
+    figures = " ".join(f"{k}={v}" for k, v in check.figures().items())
+    out.notes.append(f"loss_budget_anomaly cid={fill.client_id} fill={fill.price} {figures} (C3)")
 
 
 def on_order(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: OrderUpdated) -> None:
@@ -109,15 +136,16 @@ def on_order(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: OrderUpdat
         stops.on_stop_order(kit, s, out, now_ms, order, ev.via_rest)
     elif tracked.role is OrderRole.CLOSE:
         stops.on_close_order(kit, s, out, now_ms, order)
-    elif (
-        tracked.role is OrderRole.ENTRY
-        and move.changed
-        and move.target.is_final
-        and tracked.filled_qty == 0
-        and order.reject_reason == POST_ONLY_REASON
-    ):
-        # G3: a PostOnly cancelled by the exchange because it would take liquidity.
-        _post_only_refused(s, tracked.client_id)
+    elif tracked.role is OrderRole.ENTRY and _ended_unfilled(move, tracked):
+        if order.reject_reason == POST_ONLY_REASON:
+            # G3: a PostOnly cancelled by the exchange because it would take liquidity.
+            _post_only_refused(s, tracked.client_id)
+    elif tracked.role is OrderRole.TAKER_ENTRY and _ended_unfilled(move, tracked):
+        s.risk = s.risk.on_taker_failed(now_ms)  # G4: the IOC filled nothing: blocked 1 h
+
+
+def _ended_unfilled(move, tracked) -> bool:
+    return move.changed and move.target.is_final and tracked.filled_qty == 0
 
 
 POST_ONLY_REASON = "EC_PostOnlyWillTakeLiquidity"  # Bybit rejectReason (reference §4.9)
@@ -125,8 +153,7 @@ POST_ONLY_REASON = "EC_PostOnlyWillTakeLiquidity"  # Bybit rejectReason (referen
 
 def _post_only_refused(s: SessionState, cid: str) -> None:
     """G3: counts once per order as a maker timeout (answer and event may both say it)."""
-    if s.maker.count_once(cid):
-        s.maker.record_timeout(s.entry_signal_id or "")
+    s.maker.record_timeout(cid)
 
 
 def _on_success(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: CommandSucceeded) -> None:

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from accountbuilder.core.halting import position_contracts
+from accountbuilder.core.halting import CANCEL_AGAIN_MS, position_contracts
 from accountbuilder.core.kit import Kit, Outbox
 from accountbuilder.core.state import SessionState
 from accountbuilder.core.steps import stops
+from accountbuilder.core.steps.entry import propose
 from accountbuilder.core.trade import OpenTrade
 from accountbuilder.domain.commands import AmendOrder, CancelOrder, PlaceOrder
 from accountbuilder.domain.enums import ExitReason, OrderRole, StopStatus
 from accountbuilder.domain.inverse import fee_btc
 from accountbuilder.domain.lifecycle import OrderEvent, OrderPhase
 from accountbuilder.domain.requests import Purpose
-from accountbuilder.execution.entry import maker_timed_out
+from accountbuilder.execution.entry import maker_timed_out, touched
 from accountbuilder.execution.take_profit import take_profit_spec
 from accountbuilder.machines.context import MachineContext
 from accountbuilder.records.trade_log import TradeEntryRecord, TradeExitRecord
@@ -53,7 +54,7 @@ def _entry_order(s: SessionState):
 
 
 def _manage_entry(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
-    """G3: cancel a maker entry after the timeout; G5: the entry stops working when final."""
+    """G3: a resting entry waits for its level; G5: the entry stops working when final."""
     trade, entry = s.trade, _entry_order(s)
     if not trade.entry_working or entry is None:
         return
@@ -62,18 +63,45 @@ def _manage_entry(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
         if trade.entry_qty > 0:
             out.trades.append(_entry_record(kit, s, trade, entry.order_id, now_ms))
         return
-    timeout = kit.config.execution.maker_timeout_s
-    since = entry.seen_ms or entry.acked_ms
-    if (
-        entry.role is OrderRole.ENTRY
-        and since is not None
-        and maker_timed_out(since, now_ms, timeout)
-        and (entry.cancel_ms is None or maker_timed_out(entry.cancel_ms, now_ms, timeout))
+    if entry.role is not OrderRole.ENTRY or entry.phase is not OrderPhase.OPEN:
+        return  # a taker IOC ends by itself; an unseen order waits for its evidence (F4)
+    if entry.cancel_ms is not None and now_ms - entry.cancel_ms < CANCEL_AGAIN_MS:
+        return  # a cancel is on its way
+    _watch_touch(kit, trade, entry, now_ms)
+    purpose = _why_cancel(kit, s, trade, entry, now_ms)
+    if purpose is None:
+        return
+    if purpose is Purpose.TIMEOUT and entry.filled_qty == 0:
+        s.maker.record_timeout(entry.client_id)  # G3: reached, unfilled for the timeout
+    s.orders.apply(entry.client_id, OrderEvent.CANCEL_REQUESTED, now_ms, purpose.value)
+    out.commands.append(CancelOrder(entry.client_id, s.next_seq(), purpose, protective=True))
+
+
+def _watch_touch(kit: Kit, trade: OpenTrade, entry, now_ms: int) -> None:
+    """G3: the maker-timeout clock starts when the market first trades at the entry price."""
+    if trade.entry_touched_ms is not None:
+        return
+    price, view = entry.spec.price, kit.view
+    candle = view.last_candle
+    if candle is not None and candle.ts_ms >= entry.created_ms:
+        low, high = candle.low, candle.high
+    else:
+        low = high = None
+    mark = view.mark_price
+    if touched(trade.side, price, low, high) or (
+        mark is not None and touched(trade.side, price, mark, mark)
     ):
-        if s.maker.count_once(entry.client_id):
-            s.maker.record_timeout(s.entry_signal_id or "")  # G3: a maker timeout
-        s.orders.apply(entry.client_id, OrderEvent.CANCEL_REQUESTED, now_ms, "maker timeout")
-        out.commands.append(CancelOrder(entry.client_id, s.next_seq(), Purpose.TIMEOUT, True))
+        trade.entry_touched_ms = now_ms
+
+
+def _why_cancel(kit: Kit, s: SessionState, trade: OpenTrade, entry, now_ms: int):
+    """The reason to cancel the resting entry now, or None while it should rest (G3)."""
+    if trade.entry_touched_ms is not None:
+        timeout = kit.config.execution.maker_timeout_s
+        return Purpose.TIMEOUT if maker_timed_out(trade.entry_touched_ms, now_ms, timeout) else None
+    if entry.filled_qty == 0 and not s.maker.stands(propose(kit, now_ms)):
+        return Purpose.SIGNAL_CHANGED  # side, level or spacing changed before it was reached
+    return None
 
 
 def _exiting(s: SessionState) -> bool:
@@ -216,6 +244,8 @@ def _entry_record(
         liquidity=trade.liquidity,
         liq_price=None if kit.view.position is None else kit.view.position.liq_price,
         stop_client_id=s.stop_track.client_id or "",
+        loss_at_stop_btc=trade.loss_at_stop_btc(),
+        planned_stop_price=trade.planned_stop_price,
     )
 
 
@@ -247,4 +277,6 @@ def _exit_record(kit: Kit, s: SessionState, trade: OpenTrade, now_ms: int) -> Tr
         gross_pnl_btc=trade.gross_pnl_btc(),
         exit_reason=trade.exit_reason or ExitReason.UNKNOWN,
         funding_btc=trade.funding_btc,
+        liquidity=trade.liquidity,
+        loss_at_stop_btc=trade.loss_at_stop_btc(),
     )
