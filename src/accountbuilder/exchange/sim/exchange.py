@@ -126,6 +126,11 @@ class SimExchange:
         """Hold every WS event back (they are still applied on the exchange)."""
         self._engine.outbox.stall()
 
+    @property
+    def events_stalled(self) -> bool:
+        """True while ``stall_events`` holds every event back."""
+        return self._engine.outbox.stalled
+
     def resume_events(self) -> None:
         """Release held events; they arrive now (their age shows the stall)."""
         self._engine.outbox.resume(self.now_ms)
@@ -133,6 +138,10 @@ class SimExchange:
     def cancel_elsewhere(self, client_id: str) -> Order:
         """Cancel an order "from elsewhere" (UI, admin): emits ``OrderUpdated`` Cancelled."""
         return self._engine.book.cancel(client_id, self.now_ms, "CancelByAdmin")
+
+    def open_orders_now(self) -> list[Order]:
+        """The exchange's open orders as they stand (tests; no REST call is counted)."""
+        return [o.to_order() for o in self._engine.book.open.values()]
 
     def end_elsewhere(self, client_id: str, status: OrderStatus) -> Order:
         """End an open order as the exchange may on its own (G8): Rejected or Deactivated."""
