@@ -27,6 +27,7 @@ from accountbuilder.domain.events import (
     ExchangeSnapshotFetched,
     RestRoundTrip,
 )
+from accountbuilder.domain.models import Order
 from accountbuilder.exchange.errors import ExchangeError
 from accountbuilder.exchange.port import ExchangePort
 from accountbuilder.health.rest_budget import Grant, RestBudget, acquire
@@ -142,7 +143,7 @@ class CommandExecutor:
             return ExchangeSnapshotFetched(
                 exchange_ts_ms=now, local_ts_ms=now, position=position, open_orders=orders
             )
-        order = result if result is not None and hasattr(result, "client_id") else None
+        order = result if isinstance(result, Order) else None  # an OrderAck is not evidence
         return CommandSucceeded(
             exchange_ts_ms=now, local_ts_ms=now, intent_id=intent, client_id=cid, order=order
         )

@@ -113,8 +113,10 @@ class Recorder:
         save_each_round: bool = True,
         collapse_log: bool = False,
         equity_of: EquityOf = account_equity,
+        exchange_health: Callable[[], dict[str, Any]] | None = None,
     ):
         self.store, self.budget, self.mode = store, budget, mode
+        self.exchange_health = exchange_health  # live: the adapter's health() for ``status``
         self.save_each_round, self.collapse_log = save_each_round, collapse_log
         self.equity_of = equity_of
         self.rollup = DailyRollup(store.daily_metrics(last=1))
@@ -165,7 +167,8 @@ class Recorder:
     def save(self, now_ms: int, core: TradingCore) -> None:
         """Commit the session document with its ``runtime`` section (I4), then the rest."""
         doc = core.state.to_dict()
-        doc["runtime"] = runtime_snapshot(core, self.budget, now_ms, self.mode)
+        exchange = self.exchange_health() if self.exchange_health is not None else None
+        doc["runtime"] = runtime_snapshot(core, self.budget, now_ms, self.mode, exchange)
         self.store.save_session(doc, now_ms)
         self._machines = (core.state.main.state, core.state.stop.state)
         self._resolve_finished(now_ms, core)

@@ -119,11 +119,25 @@ def _print_text(s: dict[str, Any]) -> None:
         f"rest budget  ordinary {budget.get('ordinary')}  protective {budget.get('protective')}   ws {rt.get('ws')}"
     )
     print(f"position     {rt.get('position') or 'flat'}")
+    if rt.get("exchange"):
+        print(f"exchange     {_exchange_line(rt['exchange'])}")
     print(
         f"intents open {len(s['open_intents'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
     )
     for d in s["last_decisions"][:5]:
         print(f"  decision {d['ts']}  {'ACCEPT' if d['accepted'] else d['reason']}  x{d['count']}")
+
+
+def _exchange_line(ex: dict[str, Any]) -> str:
+    """Live only: the clock offset against Bybit and what the adapter refused or repaired."""
+    offset = ex.get("clock_offset_ms")
+    clock = "clock n/a" if offset is None else f"clock {offset:+d} ms"
+    if offset is not None:
+        clock += " (in sync)" if ex.get("clock_in_sync") else " (OFF by > 1 s: not trading)"
+    return (
+        f"{clock}   invalid position answers {ex.get('invalid_position_answers')}   "
+        f"fills recovered {ex.get('fills_recovered')}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

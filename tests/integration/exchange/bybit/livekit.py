@@ -107,7 +107,7 @@ class LiveKit:
         )  # fmt: skip
         made = BybitExchange.connect(
             Credentials(key, secret, "test"),
-            BybitSettings(client=client, confirm_wait_s=0.5),
+            BybitSettings(client=client),
             self.budget,
             self.clock,
             self.clock.sleep,
