@@ -20,6 +20,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from tests.integration.exchange.bybit.livekit import MARK0, daily_bars
 
 from accountbuilder.testing.fake_bybit.ccxt_setup import connect_ccxt
@@ -197,8 +198,69 @@ async def test_i4_key_that_can_withdraw_is_refused_and_nothing_is_traded(tmp_pat
         await server.stop()
 
     assert proc.returncode == 1
-    assert "can withdraw" in err.decode()
+    assert "Wallet: Withdraw" in err.decode()
     after_setup = [r.path for r in server.requests if r.path != CREATE]
     assert "/v5/user/query-api" in after_setup
     assert not [p for p in after_setup if p.startswith(("/v5/order", "/v5/position/set"))]
     assert b"withdraw-secret-01" not in out + err
+
+
+def _rows(change):
+    def rewrite(envelope: dict) -> dict:
+        envelope["result"]["list"] = change(envelope["result"]["list"])
+        return envelope
+
+    return rewrite
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda env: {**env, "result": {**env["result"], "list": None}},
+        _rows(lambda rows: [{**r, "symbol": "BTCUSDT"} for r in rows]),
+        _rows(lambda rows: [{**rows[0], "size": "abc"}]),
+        _rows(lambda rows: [{**rows[0], "side": "Long"}]),
+    ],
+    ids=["list-null", "only-non-btcusd-rows", "non-numeric-size", "side-Long"],
+)
+async def test_e3_a_position_answer_that_cannot_be_the_position_refuses_to_start_exit_2(
+    tmp_path, rewrite
+):
+    server = await started_fake()
+    server.faults.rewrite("/v5/position/list", rewrite, n=50)
+    try:
+        proc = await runner(server, tmp_path)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        await server.stop()
+
+    assert proc.returncode == 2, err.decode()
+    text = err.decode()
+    assert "refusing to start: an answer from Bybit cannot be read (SPEC E3)" in text
+    assert "Traceback" not in text
+    assert server.requests_to(CREATE)[1:] == []  # only the hand-made entry: nothing sent
+    assert server.engine.position.size == POSITION
+
+
+async def test_issue16_a_server_clock_2_s_ahead_is_detected_and_trading_waits(tmp_path):
+    server = await started_fake()
+    server.faults.shift_clock(2_000)
+    stop_market = asyncio.Event()
+    ticker = asyncio.create_task(market(server, stop_market))
+    try:
+        proc = await runner(server, tmp_path)
+        seen = await read_until(proc, b"not trading: Bybit's clock is 2")
+        await asyncio.sleep(2.0)
+        waited = list(created_link_ids(server))
+        server.faults.shift_clock(0)  # the machine's clock is fixed
+        await wait_for(lambda: open_orders(server, "stop"), "the stop once in sync", 30)
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+    finally:
+        stop_market.set()
+        await ticker
+        await server.stop()
+
+    assert b"2000 ms ahead" in seen or b"ms ahead of ours" in seen
+    assert waited == [""]  # only the hand-made entry: the adopted position waited unprotected
+    assert proc.returncode == 0, err.decode()

@@ -97,8 +97,9 @@ class BybitExchange:
         self._invalid_positions = 0
         self.streams = StreamSet(client, self._emit, on_gap=self._on_gap)
         self.recovery = FillRecovery(
-            client, self.streams.ledger, self.streams.deliver_execution, self._streams_since
-        )
+            client, self.streams.ledger, self.streams.deliver_execution, self._streams_since,
+            self.streams.deliver_position,
+        )  # fmt: skip
         self.clock_sync = ClockSync(client)
         client.on_request = self._on_request
         client.on_timestamp_refused = self.clock_sync.mark_stale

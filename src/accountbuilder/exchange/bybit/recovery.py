@@ -1,13 +1,15 @@
-"""Executions missed during a private-stream gap, read back by REST (issue 16 §6).
+"""What the private stream missed during a gap, read back by REST (issue 16 §6).
 
-Bybit does not replay the ``execution`` stream after a reconnect: a fill, a funding payment or
-a liquidation that happened while the stream was down is only in ``/v5/execution/list``.
-``GapWatch`` decides when a gap may have hidden some (a private reconnect, once its
-subscriptions are acknowledged; or a private silence longer than F2's 30 s), and
-``FillRecovery`` reads the executions since the newest one seen, oldest first, and hands each
-to the stream's own execution handler. ``ExecutionLedger`` de-duplicates by ``execId`` across
-the stream and the reads, so each execution becomes exactly one event (fees, PnL, funding and
-G10 stay exact; the core de-duplicates fills by ``exec_id`` too, funding it cannot).
+Bybit does not replay the private streams after a reconnect: a fill, a funding payment or a
+liquidation that happened while the stream was down is only in ``/v5/execution/list``, and the
+position it changed is pushed again only on its next change. ``GapWatch`` decides when a gap
+may have hidden something (a private reconnect, once its subscriptions are acknowledged; or a
+private silence longer than F2's 30 s). ``FillRecovery`` then reads the executions since the
+newest one seen, oldest first, and hands each to the stream's own execution handler, then
+reads the position once and hands it to the stream's position handler (after the fills, as
+Bybit orders them). ``ExecutionLedger`` de-duplicates by ``execId`` across the stream and the
+reads, so each execution becomes exactly one event (fees, PnL, funding and G10 stay exact; the
+core de-duplicates fills by ``exec_id`` too, funding it cannot).
 """
 
 from __future__ import annotations
@@ -87,9 +89,11 @@ class FillRecovery:
         ledger: ExecutionLedger,
         deliver: Callable[[Row], None],
         since_start_ms: Callable[[], int],
+        deliver_position: Callable[[Row], None] | None = None,
     ) -> None:
         self.client, self.ledger, self.deliver = client, ledger, deliver
         self.since_start_ms = since_start_ms
+        self.deliver_position = deliver_position  # the position result, after the fills
         self.recovered = 0
         self._task: asyncio.Task[None] | None = None
         self._again = False
@@ -118,6 +122,7 @@ class FillRecovery:
             self._again = False
             try:
                 self.recovered += await self.read_since(self._since())
+                await self._read_position()
             except port_errors.ExchangeError as e:
                 logger.warning("missed executions not read: {}: {}", type(e).__name__, e)
             if not self._again:
@@ -137,6 +142,11 @@ class FillRecovery:
         if fresh:
             logger.warning("recovered {} execution(s) the private stream missed", len(fresh))
         return len(fresh)
+
+    async def _read_position(self) -> None:
+        if self.deliver_position is not None:
+            params = {"category": "inverse", "symbol": SYMBOL}
+            self.deliver_position(result_of(await self.client.call("privateGetV5PositionList", params)))  # fmt: skip
 
     async def _rows_since(self, since_ms: int) -> list[Row]:
         params = {"category": "inverse", "symbol": SYMBOL, "startTime": str(since_ms),

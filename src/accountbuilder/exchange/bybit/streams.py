@@ -242,6 +242,17 @@ class StreamSet:
         if _ours(row):
             self._on_execution_row(row, int(mapping.dec(row, "execTime")), now)
 
+    def deliver_position(self, result: Mapping[str, Any]) -> None:
+        """A ``position/list`` result read by REST after a gap: the stream's position handler."""
+        now = self.clock()
+        try:
+            rows = positions.btcusd_rows(result)
+        except port_errors.MalformedResponse as e:  # E3, as an invalid stream frame
+            self._invalid("position", f"position read after a gap: {e}", now, now)
+            return
+        row = next((r for r in rows if str(r.get("positionIdx", 0)) == "0"), rows[0])
+        self._on_position(row, now, now)
+
     def _on_execution(self, row: Mapping[str, Any], ts: int, now: int) -> None:
         if not _ours(row):
             return
