@@ -35,13 +35,15 @@ CREATE = "/v5/order/create"
 
 
 async def started_fake(*keys: ApiKey) -> FakeBybit:
-    """A fake account in isolated margin at 3x with a 300-contract long already open."""
+    """A fake account in isolated margin at 3x with a 300-contract long already open; its
+    private frames follow each change by 200 ms (asynchronous processing)."""
     config = FakeConfig(
         api_keys=keys or (ApiKey(CANARY_KEY, CANARY_SECRET),),
         price=MARK0,
         wallet_btc=Decimal("0.01"),
         leverage=Decimal(3),
         margin_mode="ISOLATED_MARGIN",
+        stream_delay_ms=200,  # Bybit processes asynchronously: the stream follows the ack
     )
     server = FakeBybit(config)
     await server.start()

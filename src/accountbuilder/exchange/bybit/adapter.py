@@ -62,7 +62,7 @@ from accountbuilder.exchange.bybit.clock_sync import ClockReading, ClockSync
 from accountbuilder.exchange.bybit.health import ExchangeHealth
 from accountbuilder.exchange.bybit.outcomes import ack_of
 from accountbuilder.exchange.bybit.permissions import KeyCheck, assess_key
-from accountbuilder.exchange.bybit.recovery import FillRecovery
+from accountbuilder.exchange.bybit.recovery import GapHandlers, GapRecovery
 from accountbuilder.exchange.bybit.secrets import Credentials
 from accountbuilder.exchange.bybit.streams import OrderBoard, StreamSet
 from accountbuilder.exchange.port import AccountSettings, ExchangePosition, OrderAck
@@ -96,10 +96,10 @@ class BybitExchange:
         self._key: KeyCheck | None = None
         self._invalid_positions = 0
         self.streams = StreamSet(client, self._emit, on_gap=self._on_gap)
-        self.recovery = FillRecovery(
-            client, self.streams.ledger, self.streams.deliver_execution, self._streams_since,
-            self.streams.deliver_position,
-        )  # fmt: skip
+        handlers = GapHandlers(
+            self.streams.deliver_execution, self._recovered_order, self.streams.deliver_position
+        )
+        self.recovery = GapRecovery(client, self.streams.ledger, self.streams.gap_since, handlers)
         self.clock_sync = ClockSync(client)
         client.on_request = self._on_request
         client.on_timestamp_refused = self.clock_sync.mark_stale
@@ -168,7 +168,7 @@ class BybitExchange:
             invalid_position_answers=self._invalid_positions + counts.invalid_position_frames,
             invalid_wallet_frames=counts.invalid_wallet_frames,
             dropped_frames=counts.dropped_frames,
-            fills_recovered=self.recovery.recovered,
+            fills_recovered=self.recovery.fills_recovered,
         )
 
     # ================================================================ reference data
@@ -362,8 +362,12 @@ class BybitExchange:
         spec = self._specs.get(cid)
         return spec.trigger_by if spec is not None and spec.trigger_by else self.settings.stop_trigger_by  # fmt: skip
 
-    def _streams_since(self) -> int:
-        return self.streams.started_ms if self.streams.started_ms is not None else self.clock()
+    def _recovered_order(self, row: Mapping[str, Any]) -> None:
+        """An order read back after a stream gap: delivered when newer than what is known."""
+        cid, updated = str(row.get("orderLinkId") or ""), str(row.get("updatedTime") or "")
+        known = self.board.get(cid)
+        if known is None or not updated.isdigit() or int(updated) > known.updated_ts_ms:
+            self.streams.deliver_order(row)
 
     def _on_gap(self, reason: str) -> None:
         self.recovery.request(reason)

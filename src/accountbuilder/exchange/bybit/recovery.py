@@ -4,12 +4,15 @@ Bybit does not replay the private streams after a reconnect: a fill, a funding p
 liquidation that happened while the stream was down is only in ``/v5/execution/list``, and the
 position it changed is pushed again only on its next change. ``GapWatch`` decides when a gap
 may have hidden something (a private reconnect, once its subscriptions are acknowledged; or a
-private silence longer than F2's 30 s). ``FillRecovery`` then reads the executions since the
-newest one seen, oldest first, and hands each to the stream's own execution handler, then
-reads the position once and hands it to the stream's position handler (after the fills, as
-Bybit orders them). ``ExecutionLedger`` de-duplicates by ``execId`` across the stream and the
-reads, so each execution becomes exactly one event (fees, PnL, funding and G10 stay exact; the
-core de-duplicates fills by ``exec_id`` too, funding it cannot).
+private silence longer than F2's 30 s) and since when (the last private frame before it:
+everything earlier was seen). ``GapRecovery`` then reads, from a little before that time, in
+the order Bybit pushes them: the executions (``execution/list``), handed one by one to the
+stream's execution handler; the orders updated since (``order/realtime``, open and recently
+closed), handed to the order handler when newer than what the adapter knows; and the position
+(``position/list``), handed to the position handler. ``ExecutionLedger`` de-duplicates by
+``execId`` across the stream and the reads, so each execution becomes exactly one event (fees,
+PnL, funding and G10 stay exact; the core de-duplicates fills by ``exec_id`` too, funding it
+cannot).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import asyncio
 import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
@@ -31,6 +35,7 @@ GAP_MS = 30_000  # SPEC F2: nothing for 30 s is a broken stream
 OVERLAP_MS = 5_000  # read a little before the newest execution seen (clock slack)
 PAGE = 100
 MAX_PAGES = 20
+RETRY_S = (1.0, 2.0, 5.0)  # a refused read (rate limit, network) is tried again
 
 
 class ExecutionLedger:
@@ -58,21 +63,25 @@ class ExecutionLedger:
 
 
 class GapWatch:
-    """When the private stream may have lost executions."""
+    """When the private stream may have lost something, and since when."""
 
     def __init__(self, gap_ms: int = GAP_MS) -> None:
         self.gap_ms = gap_ms
+        self.gap_start_ms: int | None = None  # the last private frame before the latest gap
         self._last_ms: int | None = None
         self._after_reconnect = False
 
     def on_frame(self, now_ms: int) -> bool:
         """A private frame arrived; True when it ends a silence longer than ``gap_ms``."""
         silent = self._last_ms is not None and now_ms - self._last_ms > self.gap_ms
+        if silent:
+            self.gap_start_ms = self._last_ms
         self._last_ms = now_ms
         return silent
 
     def on_reconnect(self) -> None:
         self._after_reconnect = True
+        self.gap_start_ms = self._last_ms
 
     def on_subscribed(self) -> bool:
         """Every private topic is subscribed again; True once after each reconnect."""
@@ -80,27 +89,24 @@ class GapWatch:
         return after
 
 
-class FillRecovery:
-    """Reads ``/v5/execution/list`` since the newest execution seen and delivers what is new."""
+class GapRecovery:
+    """Reads what a private-stream gap hid and hands it to the stream's own handlers."""
 
     def __init__(
         self,
         client: BybitClient,
         ledger: ExecutionLedger,
-        deliver: Callable[[Row], None],
-        since_start_ms: Callable[[], int],
-        deliver_position: Callable[[Row], None] | None = None,
+        since_ms: Callable[[], int],
+        handlers: GapHandlers,
     ) -> None:
-        self.client, self.ledger, self.deliver = client, ledger, deliver
-        self.since_start_ms = since_start_ms
-        self.deliver_position = deliver_position  # the position result, after the fills
-        self.recovered = 0
+        self.client, self.ledger, self.since_ms, self.handlers = client, ledger, since_ms, handlers
+        self.fills_recovered = 0
         self._task: asyncio.Task[None] | None = None
         self._again = False
 
     def request(self, reason: str) -> None:
         """Schedule a read (one at a time; a request during a read runs once more after it)."""
-        logger.info("private stream gap ({}): reading missed executions", reason)
+        logger.info("private stream gap ({}): reading what it missed", reason)
         if self._task is not None and not self._task.done():
             self._again = True
             return
@@ -120,46 +126,75 @@ class FillRecovery:
     async def _run(self) -> None:
         while True:
             self._again = False
-            try:
-                self.recovered += await self.read_since(self._since())
-                await self._read_position()
-            except port_errors.ExchangeError as e:
-                logger.warning("missed executions not read: {}: {}", type(e).__name__, e)
+            for wait_s in (*RETRY_S, None):
+                if await self._repair():
+                    break
+                if wait_s is None:
+                    logger.error("stream gap not repaired after {} tries", len(RETRY_S) + 1)
+                else:
+                    await self.client.sleep(wait_s)
             if not self._again:
                 return
 
-    def _since(self) -> int:
-        newest = self.ledger.newest_ms
-        return (newest if newest is not None else self.since_start_ms()) - OVERLAP_MS
+    async def _repair(self) -> bool:
+        since = self.since_ms() - OVERLAP_MS
+        try:
+            self.fills_recovered += await self.read_executions(since)
+            await self._read_orders(since)
+            await self._read_position()
+        except port_errors.ExchangeError as e:
+            logger.warning("stream gap not repaired yet: {}: {}", type(e).__name__, e)
+            return False
+        return True
 
-    async def read_since(self, since_ms: int) -> int:
+    async def read_executions(self, since_ms: int) -> int:
         """Deliver every execution from ``since_ms`` on that was not delivered; return how many."""
-        rows = await self._rows_since(since_ms)
-        rows.sort(key=lambda r: int(str(r.get("execTime") or 0)))
+        rows = await self._pages("privateGetV5ExecutionList", {"startTime": str(since_ms)}, PAGE)
+        rows.sort(key=lambda r: _ms(r, "execTime"))
         fresh = [r for r in rows if self.ledger.first_time(r)]
         for row in fresh:
-            self.deliver(row)
+            self.handlers.execution(row)
         if fresh:
             logger.warning("recovered {} execution(s) the private stream missed", len(fresh))
         return len(fresh)
 
-    async def _read_position(self) -> None:
-        if self.deliver_position is not None:
-            params = {"category": "inverse", "symbol": SYMBOL}
-            self.deliver_position(result_of(await self.client.call("privateGetV5PositionList", params)))  # fmt: skip
+    async def _read_orders(self, since_ms: int) -> None:
+        """Open orders, and the orders closed since ``since_ms``, oldest change first."""
+        open_rows = await self._pages("privateGetV5OrderRealtime", {"openOnly": "0"}, 50, 1)
+        closed = await self._pages("privateGetV5OrderRealtime", {"openOnly": "1"}, 50, 1)
+        rows = open_rows + [r for r in closed if _ms(r, "updatedTime") >= since_ms]
+        for row in sorted(rows, key=lambda r: _ms(r, "updatedTime")):
+            self.handlers.order(row)
 
-    async def _rows_since(self, since_ms: int) -> list[Row]:
-        params = {"category": "inverse", "symbol": SYMBOL, "startTime": str(since_ms),
-                  "limit": str(PAGE)}  # fmt: skip
+    async def _read_position(self) -> None:
+        params = {"category": "inverse", "symbol": SYMBOL}
+        self.handlers.position(result_of(await self.client.call("privateGetV5PositionList", params)))  # fmt: skip
+
+    async def _pages(self, method: str, extra: dict[str, str], limit: int, most: int = MAX_PAGES) -> list[Row]:  # fmt: skip
+        params = {"category": "inverse", "symbol": SYMBOL, "limit": str(limit), **extra}
         rows: list[Row] = []
-        for _ in range(MAX_PAGES):
-            result = result_of(await self.client.call("privateGetV5ExecutionList", dict(params)))
+        for _ in range(most):
+            result = result_of(await self.client.call(method, dict(params)))
             listed = result.get("list")
             if not isinstance(listed, list):
-                raise port_errors.MalformedResponse(f"execution/list: list is {listed!r}")
+                raise port_errors.MalformedResponse(f"{method}: list is {listed!r}")
             rows += [r for r in listed if isinstance(r, Mapping)]
             cursor = result.get("nextPageCursor")
             if not cursor:
                 break
             params["cursor"] = str(cursor)
         return rows
+
+
+@dataclass(frozen=True, slots=True)
+class GapHandlers:
+    """Where recovered rows go: the stream's own handlers (each de-duplicates or filters)."""
+
+    execution: Callable[[Row], None]
+    order: Callable[[Row], None]
+    position: Callable[[Mapping[str, Any]], None]
+
+
+def _ms(row: Row, key: str) -> int:
+    raw = str(row.get(key) or "")
+    return int(raw) if raw.isdigit() else 0

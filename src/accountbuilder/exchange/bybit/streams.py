@@ -242,6 +242,20 @@ class StreamSet:
         if _ours(row):
             self._on_execution_row(row, int(mapping.dec(row, "execTime")), now)
 
+    def gap_since(self) -> int:
+        """Since when the latest private gap may have hidden something (its last frame)."""
+        start = self.gaps.gap_start_ms
+        return start if start is not None else (self.started_ms or self.clock())
+
+    def deliver_order(self, row: Mapping[str, Any]) -> None:
+        """An order row read by REST after a gap: the stream's order handler."""
+        now = self.clock()
+        try:
+            self._on_order(row, int(mapping.dec(row, "updatedTime")), now)
+        except port_errors.MalformedResponse as e:
+            self._counts["dropped"] += 1
+            logger.warning("order read after a gap dropped: {}", e)
+
     def deliver_position(self, result: Mapping[str, Any]) -> None:
         """A ``position/list`` result read by REST after a gap: the stream's position handler."""
         now = self.clock()

@@ -57,7 +57,12 @@ class ManualClock:
         await asyncio.sleep(0)
 
 
+STREAM_DELAY_MS = 200  # Bybit processes asynchronously: the stream follows the ack
+
+
 def start_config(wallet_btc: Decimal = WALLET_S1, **kw: Any) -> FakeConfig:
+    """The fake's account; its private frames follow the change by ``STREAM_DELAY_MS``."""
+    kw.setdefault("stream_delay_ms", STREAM_DELAY_MS)
     return FakeConfig(api_keys=(ApiKey(KEY, SECRET),), price=MARK0, wallet_btc=wallet_btc, **kw)
 
 
@@ -155,6 +160,11 @@ class LiveKit:
         self.server.set_mark_price(self.base + (TICK if self._flip else 0))
         if self.last is not None:
             self.server.set_last_price(self.last)
+
+    async def settle(self, real_s: float = 0.05) -> None:
+        """Let the stream catch up: the clock moves past the stream delay, then real time."""
+        self.clock.advance(STREAM_DELAY_MS)
+        await asyncio.sleep(real_s)
 
     async def pace(self, seconds: float) -> None:
         """A sleep for the runner's own loops: the clock moves a second at a time, the market

@@ -32,11 +32,6 @@ from accountbuilder.signal.ids import InvalidClientId
 CREATE = "/v5/order/create"
 
 
-async def settle(seconds: float = 0.05) -> None:
-    """Let the fake's frames reach the adapter (real time; the manual clock stands still)."""
-    await asyncio.sleep(seconds)
-
-
 def updates(port: BybitExchange, cid: str) -> list:
     return [e.order for e in port.take_events() if isinstance(e, OrderUpdated) and e.order.client_id == cid]  # fmt: skip
 
@@ -46,7 +41,7 @@ async def test_g8_f4_place_returns_the_ack_and_the_state_comes_from_the_stream(k
 
     assert ack == OrderAck("s1_L_en0", kit.server.order("s1_L_en0").order_id)  # ids, no state
     assert kit.server.order("s1_L_en0").status == "Cancelled"  # Bybit acked it, then cancelled
-    await settle()
+    await kit.settle()
     events = port.take_events()
     assert not [e for e in events if isinstance(e, CommandFailed)]  # nothing made up
     (update,) = [e.order for e in events if isinstance(e, OrderUpdated)]
@@ -59,7 +54,7 @@ async def test_f4_with_the_stream_silent_the_state_comes_only_from_a_lookup(kit,
     kit.server.stall_ws()  # the order frame never comes
 
     await port.place_order(limit("s1_L_en2", str(MARK0 + 10)))
-    await settle()
+    await kit.settle()
 
     assert updates(port, "s1_L_en2") == []  # the ack alone says nothing
     assert kit.server.requests_to("/v5/order/realtime") == []  # no lookup of its own
@@ -76,10 +71,10 @@ async def test_g8_f4_a_stop_update_3_s_late_is_reported_only_then(kit, port):
 
     assert isinstance(ack, OrderAck) and kit.clock() == sent_at  # returned at once
     kit.clock.advance(2_900)
-    await settle()
+    await asyncio.sleep(0.05)
     assert updates(port, "s1_L_sl0") == []  # 2.9 s: nothing yet, nothing assumed
     kit.clock.advance(200)
-    await settle()
+    await asyncio.sleep(0.05)
     (update,) = [e for e in port.take_events() if isinstance(e, OrderUpdated)]
     assert update.order.status is OrderStatus.UNTRIGGERED and update.order.qty == 100
     assert update.exchange_ts_ms >= sent_at + 3_000
@@ -88,11 +83,11 @@ async def test_g8_f4_a_stop_update_3_s_late_is_reported_only_then(kit, port):
 async def test_g8_a_stop_rejected_after_it_was_working_is_an_order_update_rejected(kit, port):
     await port.place_order(market("s2_L_tk0"))
     await port.place_order(stop("s2_L_sl0", "42000"))
-    await settle()
+    await kit.settle()
     assert updates(port, "s2_L_sl0")[-1].status is OrderStatus.UNTRIGGERED  # working
 
     kit.server.reject_order("s2_L_sl0", "EC_Others")
-    await settle()
+    await kit.settle()
 
     (rejected,) = updates(port, "s2_L_sl0")
     assert rejected.status is OrderStatus.REJECTED and rejected.reject_reason == "EC_Others"
@@ -102,7 +97,7 @@ async def test_g8_a_create_acked_then_rejected_is_an_ack_then_an_order_update(ki
     kit.server.reject_next_create("EC_ReachRiskPriceLimit")
 
     ack = await port.place_order(stop("s2_L_sl1", "42000"))
-    await settle()
+    await kit.settle()
 
     assert ack.client_id == "s2_L_sl1" and ack.order_id
     (rejected,) = updates(port, "s2_L_sl1")
@@ -184,7 +179,7 @@ async def test_g6_trigger_on_the_wrong_side_and_reduce_only_refusals(kit, port):
 async def test_g6_g7_stop_amend_keeps_mark_price_trigger_and_vanished_order_is_not_found(kit, port):
     await port.place_order(market("s2_L_tk0"))
     await port.place_order(stop("s2_L_sl0", "42000"))
-    await settle()
+    await kit.settle()
     port.take_events()
 
     ack = await port.amend_order("s2_L_sl0", qty=80, trigger_price=Decimal("42500"))
@@ -193,7 +188,7 @@ async def test_g6_g7_stop_amend_keeps_mark_price_trigger_and_vanished_order_is_n
     body = kit.server.requests_to("/v5/order/amend")[-1].params
     assert body["triggerBy"] == "MarkPrice"  # not ccxt's silent LastPrice default
     assert body["orderLinkId"] == "s2_L_sl0" and body["qty"] == "80"
-    await settle()
+    await kit.settle()
     (amended,) = updates(port, "s2_L_sl0")  # the amend is confirmed by the stream only
     assert amended.qty == 80 and amended.trigger_price == Decimal("42500")
     assert kit.server.order("s2_L_sl0").trigger_by == "MarkPrice"
@@ -206,11 +201,11 @@ async def test_g6_g7_stop_amend_keeps_mark_price_trigger_and_vanished_order_is_n
 
 async def test_g8_cancel_returns_the_ack_and_the_cancel_comes_from_the_stream(kit, port):
     await port.place_order(limit("s3_L_en1", "43000"))
-    await settle()
+    await kit.settle()
     port.take_events()
 
     ack = await port.cancel_order("s3_L_en1")
-    await settle()
+    await kit.settle()
 
     assert ack.client_id == "s3_L_en1"
     assert updates(port, "s3_L_en1")[-1].status is OrderStatus.CANCELLED
@@ -294,6 +289,7 @@ async def test_f1_each_request_counted_once_and_own_calls_report_round_trips(kit
 
 
 async def test_e2_events_carry_exchange_and_local_time_fills_carry_exec_fee(kit, port):
+    kit.server.delay_stream(0)  # frames sent when made: their age is the wire's alone
     kit.clock.advance(61 * SEC)  # into the next minute: the running 1-minute bar closes
     kit.server.set_mark_price(MARK0 + 1)
     await port.place_order(market("s5_L_tk0", qty=440))
