@@ -45,7 +45,8 @@ def instrument_row(engine: Engine) -> dict[str, Any]:
         "unifiedMarginTrade": True, "fundingInterval": 480, "copyTrading": "none",
         "upperFundingRate": "0.00375", "lowerFundingRate": "-0.00375",
         "isPreListing": False, "preListingInfo": None,
-        "riskParameters": {"priceLimitRatioX": "0.01", "priceLimitRatioY": "0.02"},
+        "riskParameters": {"priceLimitRatioX": format(cfg.market_band, "f"),
+                           "priceLimitRatioY": format(cfg.limit_band, "f")},
         "displayName": "", "symbolType": "",
     }  # fmt: skip
 
