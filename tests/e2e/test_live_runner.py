@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -263,6 +264,6 @@ async def test_issue16_a_server_clock_2_s_ahead_is_detected_and_trading_waits(tm
         await ticker
         await server.stop()
 
-    assert b"2000 ms ahead" in seen or b"ms ahead of ours" in seen
+    assert re.search(rb"Bybit's clock is (19|20)\d\d ms ahead of ours", seen)  # ~2 s, measured
     assert waited == [""]  # only the hand-made entry: the adopted position waited unprotected
     assert proc.returncode == 0, err.decode()
