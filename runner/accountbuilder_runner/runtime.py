@@ -10,14 +10,8 @@ from accountbuilder.risk.account import stage_for
 
 
 def runtime_snapshot(
-    core: TradingCore,
-    budget: RestBudget | None,
-    now_ms: int,
-    mode: str,
-    exchange: dict[str, Any] | None = None,
+    core: TradingCore, budget: RestBudget | None, now_ms: int, mode: str
 ) -> dict[str, Any]:
-    """What ``status`` shows besides the session; ``exchange``: the live adapter's health
-    (clock offset, invalid position answers, recovered fills), None in paper."""
     view = core.kit.view
     acct, mark = view.account, view.mark_price
     equity_btc = acct.equity_btc if acct is not None else None
@@ -39,5 +33,4 @@ def runtime_snapshot(
         else {"side": pos.side.value, "contracts": pos.contracts, "liq_price": str(pos.liq_price)},
         "rest_budget_remaining": {"ordinary": ordinary, "protective": protective},
         "ws": ws,
-        "exchange": exchange,
     }

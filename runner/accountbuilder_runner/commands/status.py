@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from accountbuilder.emergency.halts import HaltFacts, HaltPhase, HaltState
 from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
 
@@ -23,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="state, stop, equity, stage, blocks, REST budget, halts, decisions (reads the store)",
         description=(
             "Show the bot's state from its SQLite store: main state and stop_status, equity and "
-            "stage, HALT and blocks with their expiry, REST budget, open intents, recent halts, "
-            "last decisions and today's trades. Read-only: safe while the bot runs."
+            "stage, HALT and blocks with their expiry, REST budget, notifications sent and "
+            "dropped, live orders, recent halts, last decisions and today's trades. Read-only: "
+            "safe while the bot runs."
         ),
     )
     p.add_argument(
@@ -50,7 +52,7 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
     return {
         "state": machines.get("main"),
         "stop_status": machines.get("stop"),
-        "halt": doc.get("halt"),
+        "halt": _halt(machines.get("main"), doc.get("halt")),
         "blocks": [
             {"reason": b.get("reason"), "until": _iso(b.get("until_ms"))}
             for b in blocks
@@ -71,7 +73,10 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
                 "signal_id",
             )
         },
-        "open_intents": [i.intent_id for i in view.open_intents],
+        "live_orders": [
+            {"client_id": o.client_id, "role": o.role.value, "phase": o.phase.value}
+            for o in view.live_orders
+        ],
         "open_halts": [h.to_dict() for h in view.open_halts],
         "recent_halts": [h.to_dict() for h in view.recent_halts],
         "last_decisions": [
@@ -86,6 +91,13 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
         "trades_today": [t.to_dict() for t in view.trades_today],
         "session_saved": _iso(view.session.ts_ms) if view.session is not None else None,
     }
+
+
+def _halt(main_state: str | None, facts: dict | None) -> dict[str, Any]:
+    """The halt as the main machine decides it (its phase) with its stored facts."""
+    phase = HaltPhase.of(main_state or "")
+    view = HaltState.of(phase, HaltFacts.from_dict(facts or {}))
+    return view.to_dict()
 
 
 def _shown(value: str | None, step: str) -> str:
@@ -119,10 +131,11 @@ def _print_text(s: dict[str, Any]) -> None:
         f"rest budget  ordinary {budget.get('ordinary')}  protective {budget.get('protective')}   ws {rt.get('ws')}"
     )
     print(f"position     {rt.get('position') or 'flat'}")
+    print(f"notify       {_notify_text(rt.get('notify'))}")
     if rt.get("exchange"):
         print(f"exchange     {_exchange_line(rt['exchange'])}")
     print(
-        f"intents open {len(s['open_intents'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
+        f"orders live {len(s['live_orders'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
     )
     for d in s["last_decisions"][:5]:
         print(f"  decision {d['ts']}  {'ACCEPT' if d['accepted'] else d['reason']}  x{d['count']}")
@@ -137,6 +150,18 @@ def _exchange_line(ex: dict[str, Any]) -> str:
     return (
         f"{clock}   invalid position answers {ex.get('invalid_position_answers')}   "
         f"fills recovered {ex.get('fills_recovered')}"
+    )
+
+
+def _notify_text(counts: dict[str, Any] | None) -> str:
+    """The notifier's counts (docs/notifications.md): dropped is what some URL never got."""
+    if not counts:
+        return "off (no notification URL configured for this run)"
+    causes = ", ".join(f"{k} {v}" for k, v in (counts.get("dropped_by_cause") or {}).items())
+    return (
+        f"sent {counts.get('sent')}  dropped {counts.get('dropped')}"
+        f"{f' ({causes})' if causes else ''}  queued {counts.get('queued')}  "
+        f"urls {counts.get('urls')}"
     )
 
 

@@ -66,6 +66,7 @@ class ReasonCode(StrEnum):
     BLOCK_RECOVERY = "BLOCK_RECOVERY"
     BLOCK_LATENCY = "BLOCK_LATENCY"
     BLOCK_RECONCILE = "BLOCK_RECONCILE"
+    BLOCK_STORE = "BLOCK_STORE"  # I4: the store cannot commit: no entries until it can
     FEE_SPIKE = "FEE_SPIKE"  # G10/D8 tightening window
 
     # --- machine guard refusals -----------------------------------------------------------
@@ -79,6 +80,14 @@ class ReasonCode(StrEnum):
     RESET_REASON_MISSING = "RESET_REASON_MISSING"
     STOP_NOT_FAILED = "STOP_NOT_FAILED"
     BACKOFF_NOT_ELAPSED = "BACKOFF_NOT_ELAPSED"
+    PROTECTED_LONG_ENOUGH = "PROTECTED_LONG_ENOUGH"  # G8: unprotected for less than 10 s
+    CONFIRM_NOT_DUE = "CONFIRM_NOT_DUE"  # G8/F4: the next 5 s check has not come
+    CONFIRM_NOT_EXHAUSTED = "CONFIRM_NOT_EXHAUSTED"  # G8: fewer than 3 unconfirmed tries
+    MARK_NOT_BEYOND_TRIGGER = "MARK_NOT_BEYOND_TRIGGER"  # G6: the stop can be placed
+    CLOSE_RETRY_NOT_DUE = "CLOSE_RETRY_NOT_DUE"  # G8: the refused close waits its backoff
+    ALREADY_HALTED = "ALREADY_HALTED"  # G8: the 10-second rule has raised its HALT
+    STOP_WORKED = "STOP_WORKED"  # G8: the stop was working: its loss is MISSING, not ERROR
+    NO_AMEND_IN_FLIGHT = "NO_AMEND_IN_FLIGHT"  # G7: no amend waits for an answer
 
     # --- health (F1) and halt reset (E5) ----------------------------------------------------
     REST_BUDGET_EXHAUSTED = "REST_BUDGET_EXHAUSTED"  # F1: the call would exceed the budget

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from accountbuilder.domain.reasons import Denial, ReasonCode
@@ -20,6 +20,14 @@ class MakerTimeouts:
     signal_id: str | None = None
     count: int = 0
     taker_day: int | None = None  # UTC day index of the last taker entry
+    counted: list[str] = field(default_factory=list)  # entry client ids already counted
+
+    def count_once(self, client_id: str) -> bool:
+        """True the first time ``client_id`` is counted (an answer and an event may both tell)."""
+        if client_id in self.counted:
+            return False
+        self.counted = [*self.counted[-19:], client_id]
+        return True
 
     def record_timeout(self, signal_id: str) -> int:
         if signal_id != self.signal_id:

@@ -103,15 +103,12 @@ def _send_entry(
     kit: Kit, s: SessionState, out: Outbox, now_ms: int, signal: Signal, d: EntryDecision
 ) -> None:
     if d.leverage is not None and d.leverage < s.leverage_in_force:
-        out.commands.append(
-            SetLeverage(d.leverage, f"leverage:{d.leverage}:{s.next_seq()}")
-        )  # B3: only down
+        out.commands.append(SetLeverage(d.leverage, s.next_seq()))  # B3: only down
         s.leverage_in_force = d.leverage
     taker = d.liquidity is Liquidity.TAKER
     role = OrderRole.TAKER_ENTRY if taker else OrderRole.ENTRY
-    cid = client_id(
-        signal.signal_id, signal.side, role, s.orders.next_attempt(signal.signal_id, role)
-    )
+    attempt = s.orders.next_attempt(signal.signal_id, role)
+    cid = client_id(signal.signal_id, signal.side, role, attempt)
     spec = OrderSpec(
         client_id=cid,
         role=role,
@@ -122,7 +119,7 @@ def _send_entry(
         time_in_force=TimeInForce.IOC if taker else TimeInForce.POST_ONLY,
         position_idx=0,
     )
-    s.orders.add_intent(spec, now_ms)
+    s.orders.add_intent(spec, signal.signal_id, attempt, now_ms)
     rate = kit.fees.taker if taker else kit.fees.maker
     s.trade = OpenTrade(
         signal_id=signal.signal_id,
@@ -141,7 +138,7 @@ def _send_entry(
         equity_usd_at_entry=d.equity_usd,
         created_ms=now_ms,
     )
-    out.commands.append(PlaceOrder(spec, cid))
+    out.commands.append(PlaceOrder(spec))
     if taker:
         s.maker.record_taker(now_ms)
-    s.main.fire("entry_placed", MachineContext(now_ms, 0, entry_evaluated=True, entry_denial=None))
+    s.main.must("entry_placed", MachineContext(now_ms, 0, entry_evaluated=True, entry_denial=None))
