@@ -35,6 +35,7 @@ class ClockGuard:
     def __init__(self, sync: ClockSync, clock: Clock, *, poll_s: float = POLL_S) -> None:
         self.sync, self.clock, self.poll_s = sync, clock, poll_s
         self.off = asyncio.Event()  # set when a measurement during the run finds the clock off
+        self.trading = False  # True while the driver ticks, False while waiting for the clock
         self._task: asyncio.Task[None] | None = None
 
     async def check(self) -> bool:
@@ -95,9 +96,11 @@ async def trade_in_sync(
         guard.off = asyncio.Event()
         halt = asyncio.Event()
         relays = [asyncio.create_task(_relay(e, halt)) for e in (stop, guard.off)]
+        guard.trading = True
         try:
             await driver.run(clock, halt, tick_ms, sleep)
         finally:
+            guard.trading = False
             for relay in relays:
                 relay.cancel()
         if stop.is_set():

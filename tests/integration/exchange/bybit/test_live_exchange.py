@@ -125,7 +125,7 @@ async def test_issue16_a_server_clock_2_s_ahead_is_detected_and_trading_waits(
 
 
 async def test_issue16_a_clock_going_off_mid_run_pauses_ticks_and_cancels_the_entry(kit: LiveKit):
-    entry = await _entry_resting(kit)
+    await _entry_resting(kit)
     session = kit.session
     session.adapter.clock_sync.every_ms = 30 * SEC  # measured every 30 s here (10 min live)
     await session.adapter.measure_clock()
@@ -134,22 +134,25 @@ async def test_issue16_a_clock_going_off_mid_run_pauses_ticks_and_cancels_the_en
     running = asyncio.create_task(
         trade_in_sync(session.driver, guard, kit.clock, stop, 1_000, kit.pace)
     )
-    async with asyncio.timeout(5):
-        while session.driver.ticks < 70:  # trading normally
-            await asyncio.sleep(0.01)
-    kit.server.faults.shift_clock(-2_000)
+    await until(lambda: guard.trading and session.driver.ticks > 40)  # trading normally
 
-    async with asyncio.timeout(10):
-        while kit.server.order(entry).status != "Cancelled":
-            await asyncio.sleep(0.01)
+    kit.server.faults.shift_clock(-2_000)
+    await until(lambda: not guard.trading)  # measured within 30 s (manual): paused
     paused_at = session.driver.ticks
     await asyncio.sleep(0.2)
 
     assert session.driver.ticks == paused_at  # no ticks while the clock is off
     assert session.adapter.health().clock.offset_ms == -2_000
+    entries = [o for o in kit.server.engine.orders.values() if o.is_open and not o.reduce_only]
+    assert entries == []  # the pause cancelled the working entry, as SIGTERM does
     kit.server.faults.shift_clock(0)
-    async with asyncio.timeout(10):
-        while session.driver.ticks == paused_at:
-            await asyncio.sleep(0.01)
+    await until(lambda: session.driver.ticks > paused_at)  # trading again once in sync
     stop.set()
     await asyncio.wait_for(running, 10)
+
+
+async def until(done, timeout_s: float = 10.0) -> None:
+    """Wait (real time) until ``done()``."""
+    async with asyncio.timeout(timeout_s):
+        while not done():
+            await asyncio.sleep(0.01)
