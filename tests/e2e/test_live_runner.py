@@ -77,6 +77,17 @@ async def runner(server: FakeBybit, tmp: Path, key: str = CANARY_KEY, secret: st
     )  # fmt: skip
 
 
+async def read_status(tmp: Path):
+    """``accountbuilder status --json`` on the runner's store: (process, stdout, stderr)."""
+    status = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "accountbuilder_runner", "status",
+        "--state", str(tmp / "state" / "bot.sqlite"), "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(status.communicate(), 20)
+    return status, out, err
+
+
 async def read_until(proc, marker: bytes, timeout_s: float = 20.0) -> bytes:
     """Read the process's stderr until ``marker`` appears; return what was read."""
     seen = b""
@@ -164,12 +175,13 @@ async def test_i4_sigterm_keeps_stop_and_tp_status_reads_while_running_and_no_se
         server.faults.rate_limit(3)  # some failures and a reconnect for the logs to talk about
         await server.drop_ws(private=True)
         await asyncio.sleep(1.5)
-        status = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "accountbuilder_runner", "status",
-            "--state", str(tmp_path / "state" / "bot.sqlite"), "--json",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        status_out, status_err = await asyncio.wait_for(status.communicate(), 20)
+        # An update lost in the drop is read back after the reconnect (or looked up after 5 s,
+        # F4): the stop may show PENDING for those seconds, never longer.
+        for _ in range(20):
+            status, status_out, status_err = await read_status(tmp_path)
+            if json.loads(status_out or "{}").get("stop_status") == "ACTIVE":
+                break
+            await asyncio.sleep(0.5)
         proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 20)
     finally:
