@@ -274,7 +274,9 @@ async def _main(
     guard = ClockGuard(adapter.clock_sync, clock)
     try:
         saved = store.load_session()
-        session = await _start(adapter, config, budget, clock, saved, recorder, store_path, notifier)
+        session = await _start(
+            adapter, config, budget, clock, saved, recorder, store_path, notifier
+        )
         if isinstance(session, int):
             return session
         started = f"live on {_venue(settings)}; session {'resumed' if saved else 'new'}"
