@@ -1,14 +1,18 @@
 """Live trading on Bybit: ``accountbuilder run --exchange bybit [--testnet] [--exchange-url URL]``.
 
-Start (in this order): read the key pair (environment or a 0600 key file); check the key's
-permissions and refuse one that can withdraw; subscribe to the streams; verify one-way mode,
-the configured margin mode (isolated by default, SPEC C5) and the leverage (set downward
-only, B3) — switching only with nothing open; read the exchange's truth and build the core
-from the stored session (F5, I4); look up every send a crash left unresolved (G2). Then tick
-every ``tick_s`` until SIGINT/SIGTERM: cancel the entry orders, keep the stop and the
-take-profit, persist, exit 0. ``accountbuilder status`` reads the same store meanwhile. With
-notification URLs configured, the start, the clean stop and the run's news are notified
-(docs/notifications.md); the URLs are masked in every log like the key pair.
+Start (in this order): read the key pair (environment or a 0600 key file); measure the clock
+offset against Bybit's (signatures use it); check the key's permissions (an allowlist: contract
+orders and positions, reads) and the account mode (UTA 2.0 only); subscribe to the streams;
+verify one-way mode (F7: refused, never switched), the configured margin mode (isolated by
+default, SPEC C5; set only with nothing open and no other position on the account) and the
+leverage (set downward only, B3); read the exchange's truth and build the core from the stored
+session (F5, I4); wait until the clock is within 1 s of Bybit's; look up every send a crash
+left unresolved (G2). Then tick every ``tick_s`` (pausing while the clock is off) until
+SIGINT/SIGTERM: cancel the entry orders, keep the stop and the take-profit, persist, exit 0.
+An answer that cannot be read at start (E3) exits 2; a refused key or account exits 1.
+``accountbuilder status`` reads the same store meanwhile. With notification URLs configured,
+the start, the clean stop and the run's news are notified (docs/notifications.md); the URLs
+are masked in every log like the key pair.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner import failpoints
 from accountbuilder_runner.bootstrap import start_core
+from accountbuilder_runner.clock_guard import ClockGuard, trade_in_sync
 from accountbuilder_runner.drivers.live import LiveDriver
 from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.live_args import add_arguments
@@ -60,6 +65,14 @@ from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 STREAMS_READY_S = 10.0
 LIVE_STALENESS = Staleness(mark_ms=10_000, account_ms=300_000)
+
+
+HEDGE_MODE = (
+    "BTCUSD inverse is in hedge mode (position rows with positionIdx 1/2); the bot trades "
+    "one-way only (SPEC F7) and never switches the mode itself. On Bybit, close the BTCUSD "
+    "position and orders, set BTCUSD (inverse) to one-way mode (Derivatives > Settings > "
+    "Position mode), then start again"
+)
 
 
 class StartRefused(Exception):
@@ -74,23 +87,19 @@ def wall_clock_ms() -> int:
 async def prepare_account(port: ExchangePort, config: AppConfig, saved: dict | None) -> Decimal:
     """F7, C5, B3 at start; return the leverage the session may use (never above the cap)."""
     settings = await port.fetch_settings()
+    if not settings.one_way:
+        raise StartRefused(HEDGE_MODE)  # inverse is one-way: verified, never switched
     position = await port.fetch_position()
     nothing_open = not position.is_open and not await port.fetch_open_orders()
-    if not settings.one_way:
-        if not nothing_open:
-            raise StartRefused(
-                "the account is in hedge mode with a position or orders open; close them or "
-                "switch BTCUSD to one-way mode on Bybit, then start again (SPEC F7)"
-            )
-        await port.set_one_way()
     wanted = config.risk.margin_mode
     if settings.margin_mode is not wanted:
+        said = f"margin mode is {settings.margin_mode.value} but the config asks for {wanted.value}"
         if not nothing_open:
-            raise StartRefused(
-                f"margin mode is {settings.margin_mode.value} but the config asks for "
-                f"{wanted.value}; it can only be changed with nothing open (SPEC C5)"
-            )
-        await port.set_margin_mode(wanted)
+            raise StartRefused(f"{said}; it can only be changed with nothing open (SPEC C5)")
+        try:
+            await port.set_margin_mode(wanted)
+        except port_errors.MarginModeRefused as e:
+            raise StartRefused(f"{said}; {e}") from e
     return await _leverage_down(port, config, saved, settings.leverage)
 
 
@@ -138,8 +147,11 @@ async def open_session(
     store_path: str | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> LiveSession:
-    """Verify the key and the account, read the truth, build the core and its driver."""
+    """Measure the clock, verify the key and the account, read the truth, build the core."""
+    reading = await adapter.measure_clock()  # before any signed request: sign with the offset
+    logger.info("clock: {}", reading.describe())
     key = await adapter.verify_key()
+    await adapter.verify_account()
     if not key.ip_restricted:
         logger.warning("the API key has no IP whitelist; Bybit expires such keys after 90 days")
     adapter.start_streams()
@@ -255,37 +267,63 @@ async def _main(
     adapter = BybitExchange.connect(credentials, settings, budget, clock)
     store = SqliteStore.open(store_path, now_ms=clock())
     recorder = Recorder(store, budget, mode="live")
+    recorder.runtime_extra["exchange"] = lambda: adapter.health().to_dict()
     if notifier is not None:
         recorder.day_listeners.append(notifier.on_day)
         recorder.runtime_extra["notify"] = notifier.stats
+    guard = ClockGuard(adapter.clock_sync, clock)
     try:
         saved = store.load_session()
-        session = await open_session(
-            adapter, config, budget, clock, saved=saved, recorder=recorder,
-            notifier=notifier, store_path=str(store_path),
-        )  # fmt: skip
+        session = await _start(
+            adapter, config, budget, clock, saved, recorder, store_path, notifier
+        )
+        if isinstance(session, int):
+            return session
         started = f"live on {_venue(settings)}; session {'resumed' if saved else 'new'}"
         logger.info("{}", started)
+        stop = _stop_on_signals()
+        if not await guard.wait_in_sync(stop):
+            logger.info("stopped before trading: the clock never came within 1 s of Bybit's")
+            return EXIT_OK
         await first_ticks(session, clock)
         if notifier is not None:
             notifier.started(clock(), session.core, started)
-        stop = _stop_on_signals()
-        await session.driver.run(clock, stop, config.runner.tick_s * 1000)
+        await trade_in_sync(session.driver, guard, clock, stop, config.runner.tick_s * 1000)
         await session.driver.shutdown(clock())
         recorder.finish(clock(), session.core)
         stopped = "entry orders cancelled, stop and take-profit left in place"
         logger.info("stopped: {}", stopped)
         _notify_stop(notifier, recorder, session.core, clock(), stopped)
         return EXIT_OK
-    except (StartRefused, port_errors.AuthError) as e:
+    finally:
+        await guard.close()
+        await adapter.close()
+        store.close()
+
+
+async def _start(
+    adapter: BybitExchange, config: AppConfig, budget: RestBudget, clock: Callable[[], int],
+    saved: dict | None, recorder: Recorder, store_path: Path, notifier: Notifier | None,
+) -> LiveSession | int:  # fmt: skip
+    """The session, or the exit code of a refused start (1) or an unreadable answer (2)."""
+    try:
+        return await open_session(
+            adapter, config, budget, clock, saved=saved, recorder=recorder,
+            notifier=notifier, store_path=str(store_path),
+        )  # fmt: skip
+    except (StartRefused, port_errors.AuthError, port_errors.UnsupportedAccount) as e:
         logger.error("refusing to start: {}", e)
         return EXIT_REFUSED
+    except port_errors.MalformedResponse as e:
+        logger.error(
+            "refusing to start: an answer from Bybit cannot be read (SPEC E3), no order was "
+            "sent: {}",
+            e,
+        )
+        return EXIT_BAD_INPUT
     except port_errors.ExchangeError as e:
         logger.error("exchange error at start: {}: {}", type(e).__name__, e)
         return EXIT_REFUSED
-    finally:
-        await adapter.close()
-        store.close()
 
 
 def _notify_stop(

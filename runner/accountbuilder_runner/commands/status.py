@@ -132,11 +132,25 @@ def _print_text(s: dict[str, Any]) -> None:
     )
     print(f"position     {rt.get('position') or 'flat'}")
     print(f"notify       {_notify_text(rt.get('notify'))}")
+    if rt.get("exchange"):
+        print(f"exchange     {_exchange_line(rt['exchange'])}")
     print(
         f"orders live {len(s['live_orders'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
     )
     for d in s["last_decisions"][:5]:
         print(f"  decision {d['ts']}  {'ACCEPT' if d['accepted'] else d['reason']}  x{d['count']}")
+
+
+def _exchange_line(ex: dict[str, Any]) -> str:
+    """Live only: the clock offset against Bybit and what the adapter refused or repaired."""
+    offset = ex.get("clock_offset_ms")
+    clock = "clock n/a" if offset is None else f"clock {offset:+d} ms"
+    if offset is not None:
+        clock += " (in sync)" if ex.get("clock_in_sync") else " (OFF by > 1 s: not trading)"
+    return (
+        f"{clock}   invalid position answers {ex.get('invalid_position_answers')}   "
+        f"fills recovered {ex.get('fills_recovered')}"
+    )
 
 
 def _notify_text(counts: dict[str, Any] | None) -> str:

@@ -8,7 +8,9 @@ from tests.integration.exchange.bybit.livekit import LiveKit
 from accountbuilder.domain.commands import PlaceOrder
 from accountbuilder.domain.enums import OrderRole
 from accountbuilder.domain.lifecycle import OrderPhase
+from accountbuilder.exchange.errors import MalformedResponse
 from accountbuilder.store.sqlite_store import SqliteStore
+from accountbuilder_runner.commands import status
 from accountbuilder_runner.recorder import Recorder
 
 
@@ -72,3 +74,30 @@ async def test_g2_i4_a_send_lost_in_a_crash_is_looked_up_never_resent(kit: LiveK
     assert [h[1] for h in store.order_history(lost)] == ["intent", "unknown", "lost"]
     assert store.order(sent[0]).phase in (OrderPhase.ACKED, OrderPhase.OPEN)
     store.close()
+
+
+async def test_issue16_status_shows_the_clock_offset_and_invalid_position_answers(
+    kit: LiveKit, tmp_path, capsys
+):
+    kit.server.faults.shift_clock(-1_500)
+    store = SqliteStore.open(tmp_path / "s.sqlite", now_ms=kit.clock())
+    adapter = kit.adapter()
+    recorder = Recorder(store, kit.budget)
+    recorder.runtime_extra["exchange"] = lambda: adapter.health().to_dict()
+    await kit.open(adapter=adapter, recorder=recorder)
+    kit.server.faults.rewrite("/v5/position/list", lambda env: {**env, "result": {"list": None}})
+    with pytest.raises(MalformedResponse):
+        await adapter.fetch_position()
+    await kit.tick()
+    store.close()
+
+    with SqliteStore.open_readonly(tmp_path / "s.sqlite") as readonly:
+        shown = status.collect(readonly, kit.clock())
+    status._print_text(shown)
+
+    exchange = shown["runtime"]["exchange"]
+    assert exchange["clock_offset_ms"] == -1_500 and exchange["clock_in_sync"] is False
+    assert exchange["invalid_position_answers"] == 1
+    text = capsys.readouterr().out
+    assert "clock -1500 ms (OFF by > 1 s: not trading)" in text
+    assert "invalid position answers 1" in text
