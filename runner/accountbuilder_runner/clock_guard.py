@@ -1,75 +1,80 @@
-"""Trade only while the local clock is within 1 s of Bybit's (issue 16 §7).
+"""No entries while the local clock is more than 1 s off Bybit's (issue 16 §7).
 
 The adapter measures the offset (``ClockSync``) and signs with it, so Bybit accepts the
-requests either way; but the bot's own times — event ages (E2), candle buckets, the 10 s stop
-rule — would be off by the offset. So the runner does not tick while it exceeds 1 s: at start
-it waits before the first tick, measuring again every ``poll_s``; during the run it measures
-every 10 minutes (and at the next tick after a 10002 answer) and, when the clock is off,
-stops ticking the way SIGTERM does — entry orders cancelled, the stop and the take-profit left
-on the exchange — until the clock is back within 1 s. Each wait is logged with the offset;
-``status`` shows the last one (the ``exchange`` section of ``runtime``).
+requests either way; but the bot's own times — event ages (E2), candle buckets — would be off
+by the offset. So every measurement is handed to the core as ``ClockOffsetMeasured``: while the
+offset exceeds the limit the core blocks entries (``BLOCK_CLOCK``) and pulls a resting one,
+and the stop and its supervision go on, as they must whenever a position exists (G8). The
+runner measures at start (before the first signed trading call), every 10 minutes during the
+run, after a 10002 answer, and again every ``poll_s`` while the clock is off. Each off reading
+is logged with the offset; ``status`` shows the last one (the ``exchange`` section).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
 from loguru import logger
 
-from accountbuilder.core.orchestrator import TradingCore
+from accountbuilder.domain.events import ClockOffsetMeasured
 from accountbuilder.exchange import errors as port_errors
-from accountbuilder.exchange.bybit.clock_sync import ClockSync
-from accountbuilder_runner.drivers.live import LiveDriver
+from accountbuilder.exchange.bybit.clock_sync import LIMIT_MS, ClockSync
 
 Clock = Callable[[], int]
-Sleep = Callable[[float], Awaitable[Any]]
 POLL_S = 10.0
 
 
 class ClockGuard:
-    """Measures the clock offset when due and says whether the bot may tick."""
+    """Measures the offset when due and hands each reading to the core (``readings``)."""
 
     def __init__(self, sync: ClockSync, clock: Clock, *, poll_s: float = POLL_S) -> None:
         self.sync, self.clock, self.poll_s = sync, clock, poll_s
-        self.off = asyncio.Event()  # set when a measurement during the run finds the clock off
-        self.trading = False  # True while the driver ticks, False while waiting for the clock
+        self.readings: list[ClockOffsetMeasured] = []  # taken by the driver's next tick
         self._task: asyncio.Task[None] | None = None
+        self._last_try_ms: int | None = None
 
-    async def check(self) -> bool:
-        """Measure when due (or while off); True while the offset is within the limit."""
-        if self.sync.due(self.clock()) or not self.sync.in_sync():
-            try:
-                await self.sync.measure()
-            except port_errors.ExchangeError as e:  # keep the last reading; try again later
-                logger.warning("clock offset not measured: {}: {}", type(e).__name__, e)
+    @property
+    def in_sync(self) -> bool:
         return self.sync.in_sync()
 
-    async def wait_in_sync(self, stop: asyncio.Event, sleep: Sleep | None = None) -> bool:
-        """Return True once the clock is within the limit, False if ``stop`` came first."""
-        while not stop.is_set():
-            if await self.check():
-                return True
-            reading = self.sync.reading
-            said = reading.describe() if reading is not None else "Bybit's time is unknown"
-            logger.error(
-                "not trading: {}; sync this machine's clock (NTP); measuring again in {} s",
-                said,
-                self.poll_s,
+    async def measure(self) -> bool:
+        """Measure now; queue the reading for the core; True while within the limit."""
+        self._last_try_ms = self.clock()
+        try:
+            reading = await self.sync.measure()
+        except port_errors.ExchangeError as e:  # keep the last reading; try again later
+            logger.warning("clock offset not measured: {}: {}", type(e).__name__, e)
+            return self.sync.in_sync()
+        now = self.clock()
+        self.readings.append(
+            ClockOffsetMeasured(
+                exchange_ts_ms=now, local_ts_ms=now, offset_ms=reading.offset_ms, limit_ms=LIMIT_MS
             )
-            await _wait(stop, self.poll_s, sleep)
-        return False
+        )
+        if not reading.in_sync():
+            logger.error(
+                "no entries: {}; sync this machine's clock (NTP); the stop stays supervised",
+                reading.describe(),
+            )
+        return reading.in_sync()
 
-    def on_tick(self, now_ms: int, core: TradingCore) -> None:
-        """The live driver's per-tick hook: measure in the background when due."""
-        if self.sync.due(now_ms) and (self._task is None or self._task.done()):
-            self._task = asyncio.get_running_loop().create_task(self._measure_during_run())
+    def take(self, now_ms: int) -> list[ClockOffsetMeasured]:
+        """The driver's ``requests`` hook: readings since the last tick (and a measurement
+        in the background when one is due: every 10 min, every ``poll_s`` while off)."""
+        if self._due(now_ms) and (self._task is None or self._task.done()):
+            self._task = asyncio.get_running_loop().create_task(self.measure())
+        taken, self.readings = self.readings, []
+        return taken
 
-    async def _measure_during_run(self) -> None:
-        if not await self.check():
-            self.off.set()
+    def _due(self, now_ms: int) -> bool:
+        if self.sync.due(now_ms):
+            return True
+        off = not self.sync.in_sync()
+        return off and (
+            self._last_try_ms is None or now_ms - self._last_try_ms >= self.poll_s * 1000
+        )
 
     async def close(self) -> None:
         if self._task is not None:
@@ -78,37 +83,10 @@ class ClockGuard:
                 await self._task
 
 
-async def _wait(stop: asyncio.Event, seconds: float, sleep: Sleep | None) -> None:
-    if sleep is not None:
-        await sleep(seconds)
-        return
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+def with_clock(requests, guard: ClockGuard):
+    """The live driver's ``requests`` hook with the clock readings added to it."""
 
+    def take(now_ms: int):
+        return [*(requests(now_ms) if requests is not None else []), *guard.take(now_ms)]
 
-async def trade_in_sync(
-    driver: LiveDriver, guard: ClockGuard, clock: Clock, stop: asyncio.Event, tick_ms: int,
-    sleep: Sleep | None = None,
-) -> None:  # fmt: skip
-    """Tick ``driver`` until ``stop``; pause (entries cancelled) while the clock is off."""
-    driver.on_tick = guard.on_tick
-    while await guard.wait_in_sync(stop, sleep):
-        guard.off = asyncio.Event()
-        halt = asyncio.Event()
-        relays = [asyncio.create_task(_relay(e, halt)) for e in (stop, guard.off)]
-        guard.trading = True
-        try:
-            await driver.run(clock, halt, tick_ms, sleep)
-        finally:
-            guard.trading = False
-            for relay in relays:
-                relay.cancel()
-        if stop.is_set():
-            return
-        logger.error("clock off by more than 1 s: pausing; entry orders cancelled, stop kept")
-        driver.pending += await driver.shutdown(clock())  # the next tick folds the answers in
-
-
-async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
-    await source.wait()
-    target.set()
+    return take

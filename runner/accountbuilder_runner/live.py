@@ -53,7 +53,7 @@ from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner import failpoints
 from accountbuilder_runner.bootstrap import start_core
-from accountbuilder_runner.clock_guard import ClockGuard, trade_in_sync
+from accountbuilder_runner.clock_guard import ClockGuard, with_clock
 from accountbuilder_runner.drivers.live import LiveDriver
 from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.live_args import add_arguments
@@ -282,13 +282,12 @@ async def _main(
         started = f"live on {_venue(settings)}; session {'resumed' if saved else 'new'}"
         logger.info("{}", started)
         stop = _stop_on_signals()
-        if not await guard.wait_in_sync(stop):
-            logger.info("stopped before trading: the clock never came within 1 s of Bybit's")
-            return EXIT_OK
+        await guard.measure()  # the first tick knows whether entries may be made
+        session.driver.requests = with_clock(session.driver.requests, guard)
         await first_ticks(session, clock)
         if notifier is not None:
             notifier.started(clock(), session.core, started)
-        await trade_in_sync(session.driver, guard, clock, stop, config.runner.tick_s * 1000)
+        await session.driver.run(clock, stop, config.runner.tick_s * 1000)
         await session.driver.shutdown(clock())
         recorder.finish(clock(), session.core)
         stopped = "entry orders cancelled, stop and take-profit left in place"

@@ -146,7 +146,7 @@ def _exchange_line(ex: dict[str, Any]) -> str:
     offset = ex.get("clock_offset_ms")
     clock = "clock n/a" if offset is None else f"clock {offset:+d} ms"
     if offset is not None:
-        clock += " (in sync)" if ex.get("clock_in_sync") else " (OFF by > 1 s: not trading)"
+        clock += " (in sync)" if ex.get("clock_in_sync") else " (OFF by > 1 s: no entries)"
     return (
         f"{clock}   invalid position answers {ex.get('invalid_position_answers')}   "
         f"fills recovered {ex.get('fills_recovered')}"

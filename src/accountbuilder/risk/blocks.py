@@ -18,6 +18,8 @@ BLOCK_REASONS = frozenset(
         ReasonCode.BLOCK_RECOVERY,
         ReasonCode.BLOCK_LATENCY,
         ReasonCode.BLOCK_RECONCILE,
+        ReasonCode.BLOCK_STORE,
+        ReasonCode.BLOCK_CLOCK,
     }
 )
 

@@ -88,6 +88,12 @@ class RiskState:
         """G4: a failed taker entry blocks entries for 1 hour."""
         return self.with_block(ReasonCode.BLOCK_TAKER_FAILURE, now_ms + TAKER_FAILURE_BLOCK_MS)
 
+    def without_block(self, reason: ReasonCode) -> RiskState:
+        """End the block of ``reason`` now (its condition is gone)."""
+        if self.blocks.until(reason) is None:
+            return self
+        return replace(self, blocks=self.blocks.clear(reason))
+
     def with_block(self, reason: ReasonCode, until_ms: int) -> RiskState:
         """D6: start or extend a block timer."""
         return replace(self, blocks=self.blocks.add(reason, until_ms))

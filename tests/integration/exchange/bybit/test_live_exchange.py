@@ -2,7 +2,7 @@
 
 Acks are not evidence (a stop confirmed 3 s late is ACTIVE only then, G8/F4); a stop rejected
 after it was working; a USDT-only wallet frame; a fill missed during a private-stream drop
-(G10); a server clock 2 s ahead (trading waits); closeOnTrigger on every stop (G6).
+(G10); a server clock 2 s ahead (no entries, the stop supervised); closeOnTrigger (G6).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 from tests.integration.exchange.bybit.livekit import ENTRY_PRICE, SEC, LiveKit
 
 from accountbuilder.emergency.halts import HaltPhase
-from accountbuilder_runner.clock_guard import ClockGuard, trade_in_sync
+from accountbuilder_runner.clock_guard import ClockGuard, with_clock
 from accountbuilder_runner.live import first_ticks
 
 CREATE = "/v5/order/create"
@@ -103,52 +103,42 @@ async def test_g10_a_fill_during_a_dropped_private_stream_is_recovered_with_its_
     await kit.until(lambda: kit.state.stop.state == "ACTIVE")  # and it is protected
 
 
-async def test_issue16_a_server_clock_2_s_ahead_is_detected_and_trading_waits(
-    kit: LiveKit, caplog_loguru
-):
+async def test_issue16_a_server_clock_2_s_ahead_blocks_entries_but_never_the_stop(kit: LiveKit):
     kit.server.faults.shift_clock(2_000)
     session = await kit.open(tick=False)  # signed with Bybit's time: the start itself works
     guard = ClockGuard(session.adapter.clock_sync, kit.clock, poll_s=1.0)
-    stop = asyncio.Event()
-
-    waiting = asyncio.create_task(guard.wait_in_sync(stop, kit.pace))
-    await asyncio.sleep(0.2)  # a dozen checks, 1 s (manual) apart
-
-    assert not waiting.done()
-    assert session.adapter.health().clock.offset_ms == 2_000
-    assert any("not trading: Bybit's clock is 2000 ms ahead" in line for line in caplog_loguru)
-    assert session.driver.ticks == 0 and kit.server.requests_to(CREATE) == []
-    kit.server.faults.shift_clock(300)  # the machine's clock was fixed (within 1 s)
-    assert await asyncio.wait_for(waiting, 5) is True
+    session.driver.requests = with_clock(session.driver.requests, guard)
+    assert await guard.measure() is False
     await first_ticks(session, kit.clock)
-    await kit.until(lambda: kit.creates("en"), max_ticks=60)  # trading resumes
+
+    await kit.tick(60)  # a minute: long enough for an entry (WS healthy 30 s first, F2)
+
+    assert session.adapter.health().clock.offset_ms == 2_000
+    assert kit.creates("en") == []  # no entry while the clock is off
+    refused = [d for d in kit.core.state.risk.blocks.active(kit.clock())]
+    assert [b.reason.value for b in refused] == ["BLOCK_CLOCK"]
+    kit.server.faults.shift_clock(300)  # the machine's clock was fixed (within 1 s)
+    await kit.until(lambda: kit.creates("en"), max_ticks=30)  # measured again: entries resume
 
 
-async def test_issue16_a_clock_going_off_mid_run_pauses_ticks_and_cancels_the_entry(kit: LiveKit):
-    await _entry_resting(kit)
+async def test_issue16_a_clock_going_off_mid_run_keeps_supervising_the_stop(kit: LiveKit):
+    await _in_position(kit)
     session = kit.session
-    session.adapter.clock_sync.every_ms = 30 * SEC  # measured every 30 s here (10 min live)
-    await session.adapter.measure_clock()
     guard = ClockGuard(session.adapter.clock_sync, kit.clock, poll_s=1.0)
-    stop = asyncio.Event()
-    running = asyncio.create_task(
-        trade_in_sync(session.driver, guard, kit.clock, stop, 1_000, kit.pace)
-    )
-    await until(lambda: guard.trading and session.driver.ticks > 40)  # trading normally
-
+    session.driver.requests = with_clock(session.driver.requests, guard)
+    stop_cid = kit.creates("sl")[0]["orderLinkId"]
     kit.server.faults.shift_clock(-2_000)
-    await until(lambda: not guard.trading)  # measured within 30 s (manual): paused
-    paused_at = session.driver.ticks
-    await asyncio.sleep(0.2)
 
-    assert session.driver.ticks == paused_at  # no ticks while the clock is off
+    assert await guard.measure() is False
+    await kit.tick(3)
+    kit.server.cancel_stop_elsewhere(stop_cid)  # the stop vanishes while the clock is off
+    await kit.until(lambda: kit.state.stop.state == "ACTIVE" and kit.creates("sl")[-1]["orderLinkId"] != stop_cid)  # fmt: skip
+
     assert session.adapter.health().clock.offset_ms == -2_000
-    entries = [o for o in kit.server.engine.orders.values() if o.is_open and not o.reduce_only]
-    assert entries == []  # the pause cancelled the working entry, as SIGTERM does
-    kit.server.faults.shift_clock(0)
-    await until(lambda: session.driver.ticks > paused_at)  # trading again once in sync
-    stop.set()
-    await asyncio.wait_for(running, 10)
+    assert kit.state.stop.state == "ACTIVE"  # G8 ran on: replaced at once, clock or not
+    assert [b.reason.value for b in kit.core.state.risk.blocks.active(kit.clock())] == [
+        "BLOCK_CLOCK"
+    ]
 
 
 async def until(done, timeout_s: float = 10.0) -> None:
