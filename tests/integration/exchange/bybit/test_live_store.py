@@ -99,5 +99,5 @@ async def test_issue16_status_shows_the_clock_offset_and_invalid_position_answer
     assert exchange["clock_offset_ms"] == -1_500 and exchange["clock_in_sync"] is False
     assert exchange["invalid_position_answers"] == 1
     text = capsys.readouterr().out
-    assert "clock -1500 ms (OFF by > 1 s: not trading)" in text
+    assert "clock -1500 ms (OFF by > 1 s: no entries)" in text
     assert "invalid position answers 1" in text
