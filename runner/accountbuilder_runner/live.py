@@ -36,6 +36,7 @@ from accountbuilder.config.loader import ConfigError, load_config
 from accountbuilder.config.models import AppConfig
 from accountbuilder.constants import LEVERAGE_CAP
 from accountbuilder.core.orchestrator import TradingCore
+from accountbuilder.core.rounds import CommitFailed
 from accountbuilder.exchange import errors as port_errors
 from accountbuilder.exchange.bybit import (
     BybitExchange,
@@ -185,7 +186,12 @@ def _each_round(recorder: Recorder | None, notifier: Notifier | None):
 
     def on_outbox(now_ms: int, out, core: TradingCore) -> None:
         if recorder is not None:
-            recorder.on_outbox(now_ms, out, core)
+            try:
+                recorder.on_outbox(now_ms, out, core)
+            except CommitFailed as e:  # the round loop still sends the protective commands
+                notifier.store_failed(now_ms, core, str(e))
+                raise
+            notifier.store_ok(now_ms, core)
         notifier.on_outbox(now_ms, out, core)
 
     return on_outbox

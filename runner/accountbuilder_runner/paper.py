@@ -24,6 +24,7 @@ from loguru import logger
 from accountbuilder.config.models import AppConfig
 from accountbuilder.core.kit import Outbox
 from accountbuilder.core.orchestrator import TradingCore
+from accountbuilder.core.rounds import CommitFailed
 from accountbuilder.records.sinks import RecordKind, sink_config
 from accountbuilder.records.trade_log import TradeEntryRecord
 from accountbuilder.risk.account import stage_for
@@ -185,7 +186,14 @@ class _Outputs:
             self.recorder.runtime_extra["notify"] = notifier.stats
 
     def on_outbox(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
-        self.recorder.on_outbox(now_ms, out, core)
+        try:
+            self.recorder.on_outbox(now_ms, out, core)
+        except CommitFailed as e:  # the round loop still sends the protective commands
+            if self.notifier is not None:
+                self.notifier.store_failed(now_ms, core, str(e))
+            raise
+        if self.notifier is not None:
+            self.notifier.store_ok(now_ms, core)
         self.collector.on_outbox(now_ms, out, core)
         self.status.on_outbox(now_ms, out, core)
         if self.notifier is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from tests.integration.exchange.bybit.livekit import LiveKit
 
@@ -101,3 +103,38 @@ async def test_issue16_status_shows_the_clock_offset_and_invalid_position_answer
     text = capsys.readouterr().out
     assert "clock -1500 ms (OFF by > 1 s: no entries)" in text
     assert "invalid position answers 1" in text
+
+
+async def test_i4_g8_a_full_disk_never_stops_the_stop_and_status_shows_the_failure(
+    kit: LiveKit, tmp_path, monkeypatch
+):
+    # The store's disk fills up while a position is open (issue 15 item 2): the runner stays
+    # up, the stop that vanished is replaced with its deterministic id, entries stop, and the
+    # last successful commit is what `status` shows (its `saved` time stops moving).
+    store = SqliteStore.open(tmp_path / "s.sqlite", now_ms=kit.clock())
+    recorder = Recorder(store, kit.budget)
+    await kit.open(recorder=recorder)
+    await kit.until(lambda: kit.creates("en"), max_ticks=60)
+    kit.move(kit.base - 200)  # the entry fills
+    await kit.until(lambda: kit.state.stop.state == "ACTIVE")
+    saved_before = store.load_session_revision().ts_ms
+    first = kit.creates("sl")[0]["orderLinkId"]
+
+    def full(*a, **kw):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "commit_round", full)
+    monkeypatch.setattr(store, "record_order_moves", full)
+    kit.server.cancel_stop_elsewhere(first)
+    await kit.until(lambda: len(kit.creates("sl")) == 2 and kit.state.stop.state == "ACTIVE")
+    await kit.tick(5)
+
+    replaced = kit.creates("sl")[1]["orderLinkId"]
+    assert kit.server.order(replaced).status == "Untriggered"  # on the exchange, working
+    assert recorder.commit_failures >= 5  # every round failed to commit, none stopped the bot
+    assert kit.session.driver.rounds.store_failing_since_ms is not None
+    blocks = [b.reason.value for b in kit.state.risk.blocks.active(kit.clock())]
+    assert "BLOCK_STORE" in blocks
+    monkeypatch.undo()
+    assert store.load_session_revision().ts_ms == saved_before  # status shows the last commit
+    store.close()
