@@ -66,6 +66,21 @@ def rows_move(a: float, b: float, n: int) -> list[tuple[float, float, float, flo
 DETECTION_SLACK_MS = 5_000
 
 
+class _FiredEverywhere:
+    """Every (machine, source, event, target) any scenario of this run fired (the meta test)."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str, str, str]] = set()
+
+    def after_transition(self, event: str, source, target, machine=None) -> None:
+        name = "main" if source.value in MAIN_STATES else "stop_status"
+        self.seen.add((name, source.value, str(event), target.value))
+
+
+MAIN_STATES = {"FLAT", "ENTRY_PENDING", "IN_POSITION", "EXIT_PENDING", "HALT", "COOLDOWN"}
+FIRED = _FiredEverywhere()
+
+
 @dataclass
 class Invariants:
     unprotected_ms_max: int = 0  # longest stretch without an ACTIVE stop, closed or not
@@ -158,8 +173,8 @@ class Scenario:
     def record_transitions(self) -> None:
         """Keep every transition both machines take (``fired``) for the scenario and meta tests."""
         self.fired = getattr(self, "fired", TransitionRecorder())
-        self.core.state.main.add_listener(self.fired.for_machine("main"))
-        self.core.state.stop.add_listener(self.fired.for_machine("stop_status"))
+        self.core.state.main.add_listener(self.fired.for_machine("main"), FIRED)
+        self.core.state.stop.add_listener(self.fired.for_machine("stop_status"), FIRED)
 
     # ----------------------------------------------------------------------------- views
     @property

@@ -132,6 +132,8 @@ def on_order(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: OrderUpdat
     tracked, move = folded
     if isinstance(move, IllegalMove):
         return  # refused and reported (a final order never moves again)
+    if move.target.is_final and not move.changed:
+        return  # the same end told twice (a replayed or duplicated event): nothing new
     if tracked.role is OrderRole.STOP:
         stops.on_stop_order(kit, s, out, now_ms, order, ev.via_rest)
     elif tracked.role is OrderRole.CLOSE:
