@@ -21,13 +21,19 @@ from accountbuilder_runner.reporting.tables import DECISION_COLUMNS, HALT_COLUMN
 SCRIPT = Path(sys.executable).parent / "accountbuilder"
 REPORT_KEYS = {
     "start_equity_usd",
-    "end_equity_usd",
     "start_equity_btc",
-    "end_equity_btc",
+    "end_of_trading",
+    "end_of_data",
+    "plan",
+    "outcome_line",
+    "stats",
+    "drawdown",
+    "months",
+    "month_totals",
+    "why_no_trades",
     "trades",
     "wins",
     "winrate",
-    "max_drawdown_pct",
     "halts",
     "rejects",
     "reached_200_at",
@@ -76,7 +82,8 @@ def test_i1_backtest_writes_every_report_file_with_the_issue_keys(report):
     assert figures["outcome"] == "RUNNING" and figures["trades"] == 2 and figures["wins"] == 2
     assert figures["winrate"] == 1.0 and figures["halts"] == {}
     assert figures["candles"] == 4 * 1440 - 284  # four days less the 284-minute gap
-    assert figures["start_equity_usd"] == 100.07  # 0.00195598 BTC × 51,125.14
+    # B₀ × P₀ at the account's start: 0.00195598 BTC (floored to the satoshi) × 51,125.14
+    assert figures["start_equity_usd"] == 100.0 and figures["start_equity_btc"] == 0.00195598
     assert figures["gaps"] == {
         "count": 1,
         "missing_bars": 284,
@@ -163,7 +170,9 @@ def test_e5_installed_script_exits_1_when_the_run_ends_halted(shared_data, tmp_p
     figures = json.loads((tmp_path / "out" / "report.json").read_text())
     assert figures["outcome"] == "HALTED" and figures["halts"] == {"EQUITY_BELOW_80": 1}
     assert "HALTED: manual HALT since 2022-06-12T23:42:00Z: EQUITY_BELOW_80" in done.stdout
-    assert "backtest [" in done.stderr  # the progress bar
+    # not a terminal: plain progress lines, no rich escape codes
+    assert "backtest 100.0% 2022-06-15T00:00:00Z HALT" in done.stderr
+    assert "\x1b[" not in done.stderr + done.stdout
     stored = json.loads((tmp_path / "wr.json").read_text())  # D4: stored with its period
     assert (stored["trades"], stored["wins"], stored["from"]) == (2, 0, "2022-06-11T00:00:00Z")
 
