@@ -7,9 +7,11 @@ import csv
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -258,12 +260,17 @@ def test_f6_a_range_after_the_data_exits_2(tmp_path, capsys):
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Measures the laid-out page into its title, read back with --dump-dom: the page's own width
+# against the window's, and each table box's content width against its visible width.
+PROBE = (
+    "<script>document.title=JSON.stringify({page:document.documentElement.scrollWidth,"
+    "window:window.innerWidth,boxes:[...document.querySelectorAll('.scroll')].map("
+    "b=>[b.scrollWidth,b.clientWidth,b.querySelector('tr').textContent])})</script>"
+)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_i1_report_html_renders_in_headless_chromium(report, tmp_path):
-    shot = tmp_path / "report.png"
-    done = subprocess.run(
+def chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [
             CHROMIUM,
             "--headless",
@@ -273,9 +280,9 @@ def test_i1_report_html_renders_in_headless_chromium(report, tmp_path):
             "--disable-component-update",
             "--no-first-run",
             f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1280,2400",
-            f"--screenshot={shot}",
-            (report / "report.html").as_uri(),
+            "--window-size=1280,2000",
+            *args,
+            url,
         ],
         capture_output=True,
         text=True,
@@ -284,16 +291,31 @@ def test_i1_report_html_renders_in_headless_chromium(report, tmp_path):
         env={**os.environ, "HOME": str(tmp_path)},
     )
 
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_i1_report_html_renders_at_1280_px_with_no_overflow(report, tmp_path):
+    shot = tmp_path / "report.png"
+    done = chromium(tmp_path, (report / "report.html").as_uri(), f"--screenshot={shot}")
+
     assert done.returncode == 0, done.stderr
     import matplotlib.image
 
     pixels = matplotlib.image.imread(shot)
-    assert pixels.shape[0] == 2400 and pixels.shape[1] == 1280
+    assert pixels.shape[0] == 2000 and pixels.shape[1] == 1280
     # the inlined plot is drawn: many distinct colours, not a blank or error page
     distinct = {tuple(p) for p in (pixels[:, :, :3] * 255).astype(int).reshape(-1, 3)[::97]}
     assert len(distinct) > 50
     html = (report / "report.html").read_text()
     assert "data:image/png;base64," in html and "<script" not in html and "http" not in html
+
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", PROBE + "</body>"))
+    dom = chromium(tmp_path, probe.as_uri(), "--dump-dom").stdout
+    layout = json.loads(unescape(re.search(r"<title>(.*?)</title>", dom).group(1)))
+    assert layout["page"] <= layout["window"] == 1280  # nothing widens the page
+    trades = next(b for b in layout["boxes"] if b[2].startswith("entry_ts"))
+    assert trades[0] > trades[1]  # the trades table is wider than its box: it scrolls there
+    assert trades[2].endswith("equity_usd_after")  # the last column is in the box, not cut
 
 
 def test_d4_backtest_on_the_bundled_slice_stores_no_win_rate_unless_asked(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ from typing import Any
 
 from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
+from accountbuilder_runner.status_plan import plan_rows, plan_status
 
 DEFAULT_STORE = Path("state/accountbuilder.sqlite")
 
@@ -85,6 +86,7 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
         ],
         "trades_today": [t.to_dict() for t in view.trades_today],
         "session_saved": _iso(view.session.ts_ms) if view.session is not None else None,
+        "plan": plan_status(doc, store.daily_metrics(), now_ms),
     }
 
 
@@ -98,32 +100,59 @@ def _shown(value: str | None, step: str) -> str:
         return str(value)
 
 
-def _print_text(s: dict[str, Any]) -> None:
+def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """The text view: one (label, value) per line."""
     rt = s.get("runtime") or {}
     halt = s.get("halt") or {}
-    print(
-        f"state        {s['state']}   stop_status {s['stop_status']}   (saved {s['session_saved']})"
-    )
-    print(
-        f"equity       {_shown(rt.get('equity_btc'), '0.00000001')} BTC = "
-        f"{_shown(rt.get('equity_usd'), '0.01')} USD   stage {rt.get('stage')}   "
-        f"mark {rt.get('mark_price')}"
-    )
-    print(
-        f"halt         {halt.get('phase')} {halt.get('kind') or ''} {', '.join(halt.get('reasons', []))}"
-    )
-    blocks = ", ".join(f"{b['reason']} until {b['until']}" for b in s["blocks"]) or "none"
-    print(f"blocks       {blocks}")
     budget = rt.get("rest_budget_remaining") or {}
-    print(
-        f"rest budget  ordinary {budget.get('ordinary')}  protective {budget.get('protective')}   ws {rt.get('ws')}"
-    )
-    print(f"position     {rt.get('position') or 'flat'}")
-    print(
-        f"intents open {len(s['open_intents'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
-    )
+    blocks = ", ".join(f"{b['reason']} until {b['until']}" for b in s["blocks"]) or "none"
+    rows = [
+        ("state", f"{s['state']}   stop_status {s['stop_status']}   (saved {s['session_saved']})"),
+        (
+            "equity",
+            f"{_shown(rt.get('equity_btc'), '0.00000001')} BTC = "
+            f"{_shown(rt.get('equity_usd'), '0.01')} USD   stage {rt.get('stage')}   "
+            f"mark {rt.get('mark_price')}",
+        ),
+        (
+            "halt",
+            f"{halt.get('phase')} {halt.get('kind') or ''} {', '.join(halt.get('reasons', []))}",
+        ),
+        ("blocks", blocks),
+        (
+            "rest budget",
+            f"ordinary {budget.get('ordinary')}  protective {budget.get('protective')}   "
+            f"ws {rt.get('ws')}",
+        ),
+        ("position", str(rt.get("position") or "flat")),
+        (
+            "intents open",
+            f"{len(s['open_intents'])}   trades today {len(s['trades_today'])}   "
+            f"halts open {len(s['open_halts'])}",
+        ),
+    ]
+    rows += plan_rows(s.get("plan"))
     for d in s["last_decisions"][:5]:
-        print(f"  decision {d['ts']}  {'ACCEPT' if d['accepted'] else d['reason']}  x{d['count']}")
+        verdict = "ACCEPT" if d["accepted"] else d["reason"]
+        rows.append(("decision", f"{d['ts']}  {verdict}  x{d['count']}"))
+    return rows
+
+
+def _print_text(s: dict[str, Any]) -> None:
+    rows = _rows(s)
+    if not sys.stdout.isatty():
+        for label, value in rows:
+            print(f"{label:<12} {value}")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for label, value in rows:
+        table.add_row(label, value)
+    Console().print(table)
 
 
 def run(args: argparse.Namespace) -> int:

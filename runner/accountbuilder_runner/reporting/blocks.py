@@ -117,9 +117,9 @@ def stats_block(r: RunReport) -> Block:
         ("profit factor", _opt(s.profit_factor, ".2f")),
         (
             "expectancy / trade",
-            f"{_opt(s.expectancy_btc, '.8f')} BTC, ${_opt(s.expectancy_usd, '.2f')}",
+            f"{_opt(s.expectancy_btc, '.8f')} BTC, {_money(s.expectancy_usd)}",
         ),
-        ("average win / loss", f"${_opt(s.avg_win_usd, '.2f')} / ${_opt(s.avg_loss_usd, '.2f')}"),
+        ("average win / loss", f"{_money(s.avg_win_usd)} / {_money(s.avg_loss_usd)}"),
         ("largest loss", loss),
         (
             "duration mean / median / max",

@@ -117,12 +117,16 @@ HALT_WORDS = {
 def outcome_line(
     t: PlanTargets,
     outcome: Outcome,
-    start_usd: str,
+    start_usd: str | None,
     halt: tuple[int, str] | None,
     iso: Iso,
 ) -> str:
     """The result in the plan's words (one sentence, then the review trigger if raised)."""
-    goal = f"${start_usd} → ${SUCCESS_EQUITY_USD:,}"
+    goal = (
+        f"${SUCCESS_EQUITY_USD:,}"
+        if start_usd is None
+        else f"${start_usd} → ${SUCCESS_EQUITY_USD:,}"
+    )
     if outcome is Outcome.SUCCESS:
         line = f"Target {goal} reached {_when(t, t.success_ms, iso)}, within 18 months."
     elif outcome is Outcome.FAILURE:
