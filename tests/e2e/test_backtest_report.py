@@ -171,6 +171,7 @@ def test_e5_every_output_labels_the_two_moments(halted):
     at = f["end_of_trading"]["at"][:16].replace("T", " ")
     assert f"end of trading: {at}" in html and "end of data: 2024-07-26 00:00" in html
     assert "max drawdown (trading period)" in html and "hold-BTC equity" in html
+    assert (out / "equity.png").stat().st_size > 0
 
 
 def wilder_atr_pct_max(arrays, start_ms: int, end_ms: int) -> float:

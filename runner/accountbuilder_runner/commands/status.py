@@ -21,11 +21,13 @@ DEFAULT_STORE = Path("state/accountbuilder.sqlite")
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "status",
-        help="state, stop, equity, stage, blocks, REST budget, halts, decisions (reads the store)",
+        help="state, stop, equity, stage, blocks, REST budget, halts, decisions, plan targets",
         description=(
             "Show the bot's state from its SQLite store: main state and stop_status, equity and "
             "stage, HALT and blocks with their expiry, REST budget, open intents, recent halts, "
-            "last decisions and today's trades. Read-only: safe while the bot runs."
+            "last decisions and today's trades, and the plan's targets (SPEC H2: account start "
+            "and age, the 12-month review flag, days to the 12- and 18-month marks, SUCCESS). "
+            "Read-only: safe while the bot runs."
         ),
     )
     p.add_argument(

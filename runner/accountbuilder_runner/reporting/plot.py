@@ -45,6 +45,7 @@ STAGE_BANDS = (
     (float(STAGE3_FROM_USD), 1e12, "#fdf3e3", "S3"),
 )
 WIN, LOSS = "#2ca02c", "#d62728"
+DAY_MS = 86_400_000
 Halts = Sequence[tuple[int, int | None, str]]
 
 
@@ -85,40 +86,59 @@ def _stage_bands(ax, lo: float, hi: float) -> None:
             ax.axhline(float(level), color=style, lw=0.8, ls="--")
 
 
-def _halt_spans(axes, halts: Halts, end_ms: int) -> None:
-    for start, lifted, reason in halts:
-        a, b = np.datetime64(start, "ms"), np.datetime64(lifted or end_ms, "ms")
+def _halt_spans(axes, halts: Halts, end_ms: int, trading_end_ms: int) -> None:
+    """HALTs during the trading period (the one that ended trading is the grey area's edge)."""
+    shown = [h for h in halts if h[0] < trading_end_ms]
+    for start, lifted, reason in shown:
+        a, b = np.datetime64(start, "ms"), np.datetime64(min(lifted or end_ms, end_ms), "ms")
         for ax in axes:
             ax.axvspan(a, b, color=LOSS, alpha=0.06, lw=0)
             ax.axvline(a, color=LOSS, lw=0.8)
-        if len(halts) <= 12:  # label a few; many halts would only overlap
+        if len(shown) <= 12:  # label a few; many halts would only overlap
             axes[0].annotate(
                 f"HALT {reason}",
-                (a, 1.0),
+                (a, 0.0),
                 xycoords=("data", "axes fraction"),
-                xytext=(3, -10),
+                xytext=(3, 14),
                 textcoords="offset points",
                 fontsize=7,
                 color="#b71c1c",
             )
 
 
-def _after_trading(axes, trading_end_ms: int, data_end_ms: int) -> None:
-    """Grey from the end of trading to the end of the data, labelled once."""
+def _after_trading(
+    axes, trading_end_ms: int, shown_end_ms: int, data_end_ms: int, cause: str
+) -> None:
+    """Grey from the end of trading to the right edge, labelled (with the end of the data when
+    the plot stops before it)."""
     if trading_end_ms >= data_end_ms:
         return
-    a, b = np.datetime64(trading_end_ms, "ms"), np.datetime64(data_end_ms, "ms")
+    a, b = np.datetime64(trading_end_ms, "ms"), np.datetime64(shown_end_ms, "ms")
     for ax in axes:
         ax.axvspan(a, b, color="#888", alpha=0.12, lw=0, zorder=0)
         ax.axvline(a, color="#333", lw=1.0, ls=":")
+    label = f"end of trading: {cause}"
+    if shown_end_ms < data_end_ms:
+        day = np.datetime_as_string(np.datetime64(data_end_ms, "ms"), unit="D")
+        label += f"\n(the data goes on to {day}: not drawn)"
     axes[0].annotate(
-        "end of trading",
-        (a, 0.02),
+        label,
+        (a, 0.0),
         xycoords=("data", "axes fraction"),
-        xytext=(4, 0),
+        xytext=(4, 4),
         textcoords="offset points",
         fontsize=8,
     )
+
+
+def shown_until(start_ms: int, trading_end_ms: int, data_end_ms: int) -> int:
+    """Where the time axis stops: the end of the data, unless the account stopped trading
+    early; then a quarter of the trading period after its end (at least a day), so the time
+    it traded is not squeezed into a sliver of a multi-year axis."""
+    span = trading_end_ms - start_ms
+    if data_end_ms - trading_end_ms <= span:
+        return data_end_ms
+    return min(data_end_ms, trading_end_ms + max(span // 4, DAY_MS))
 
 
 def _usd_panel(ax, path: EquityPath, start_btc: float, keep: np.ndarray) -> None:
@@ -189,20 +209,24 @@ def _price_panel(ax, path: EquityPath, trades: Sequence[TradeFacts]) -> None:
 
 def plot_equity(out: Path, summary: Summary, halts: Halts, title: str) -> None:
     """Write the four-panel figure to ``out`` (PNG)."""
-    path, r = summary.path, summary.report
+    r, full = summary.report, summary.path
+    data_end = int(full.ts_ms[-1])
+    until = shown_until(int(full.ts_ms[0]), r.trading_end_ms, data_end)
+    cut = full.ts_ms <= until
+    path = EquityPath(full.ts_ms[cut], full.mark[cut], full.equity_btc[cut])
     start_btc = float(summary.collector.start_btc)
     keep = path.ts_ms <= r.trading_end_ms
+    trades = [t for t in r.trades if t.exit_ms <= until]
     fig, axes = plt.subplots(
         4, 1, figsize=(11, 10), sharex=True, gridspec_kw={"height_ratios": [3, 1.6, 1.1, 2]}
     )
     _usd_panel(axes[0], path, start_btc, keep)
     axes[0].set_title(title, fontsize=10)
-    _btc_panel(axes[1], path, start_btc, r.trades)
+    _btc_panel(axes[1], path, start_btc, trades)
     _drawdown_panel(axes[2], path, keep)
-    _price_panel(axes[3], path, r.trades)
-    end = int(path.ts_ms[-1])
-    _halt_spans(axes, halts, end)
-    _after_trading(axes, r.trading_end_ms, end)
+    _price_panel(axes[3], path, trades)
+    _halt_spans(axes, halts, until, r.trading_end_ms)
+    _after_trading(axes, r.trading_end_ms, until, data_end, r.trading_end.cause)
     axes[3].set_xlim(_dates(path.ts_ms[:1])[0], _dates(path.ts_ms[-1:])[0])
     locator = mdates.AutoDateLocator()
     axes[3].xaxis.set_major_locator(locator)
