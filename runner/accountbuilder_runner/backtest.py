@@ -98,11 +98,15 @@ def _progress(console: Console, plan: ReplayPlan):
 
 
 async def run_backtest(
-    options: BacktestOptions, config: AppConfig, console: Console
+    options: BacktestOptions,
+    config: AppConfig,
+    console: Console,
+    arrays: CandleArrays | None = None,
 ) -> BacktestResult:
-    """Load, replay, summarise and (with ``options.out``) write the report files."""
+    """Load (unless ``arrays`` holds ``options.data`` already), replay, summarise and (with
+    ``options.out``) write the report files."""
     t0 = time.perf_counter()
-    arrays = load_candles(options.data)
+    arrays = load_candles(options.data) if arrays is None else arrays
     from_ms, to_ms = date_range_ms(options.from_date, options.to_date)
     rate = options.d4_winrate if options.d4_winrate is not None else D4_OPEN
     plan = plan_replay(
