@@ -6,15 +6,12 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
-import re
-import shutil
 import subprocess
 import sys
-from html import unescape
 from pathlib import Path
 
 import pytest
+from tests.e2e.chromium import CHROMIUM, chromium, measure
 from tests.unit.runner.slices import BUNDLED, CRASH_E1_CLOSE, crash_csv
 
 from accountbuilder_runner.cli import main
@@ -259,39 +256,6 @@ def test_f6_a_range_after_the_data_exits_2(tmp_path, capsys):
     assert "no candles to replay" in capsys.readouterr().err
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Measures the laid-out page into its title, read back with --dump-dom: the page's own width
-# against the window's, and each table box's content width against its visible width.
-PROBE = (
-    "<script>document.title=JSON.stringify({page:document.documentElement.scrollWidth,"
-    "window:window.innerWidth,boxes:[...document.querySelectorAll('.scroll')].map("
-    "b=>[b.scrollWidth,b.clientWidth,b.querySelector('tr').textContent])})</script>"
-)
-
-
-def chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1280,2000",
-            *args,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_i1_report_html_renders_at_1280_px_with_no_overflow(report, tmp_path):
     shot = tmp_path / "report.png"
@@ -308,10 +272,7 @@ def test_i1_report_html_renders_at_1280_px_with_no_overflow(report, tmp_path):
     html = (report / "report.html").read_text()
     assert "data:image/png;base64," in html and "<script" not in html and "http" not in html
 
-    probe = tmp_path / "probe.html"
-    probe.write_text(html.replace("</body>", PROBE + "</body>"))
-    dom = chromium(tmp_path, probe.as_uri(), "--dump-dom").stdout
-    layout = json.loads(unescape(re.search(r"<title>(.*?)</title>", dom).group(1)))
+    layout = measure(tmp_path, html)
     assert layout["page"] <= layout["window"] == 1280  # nothing widens the page
     trades = next(b for b in layout["boxes"] if b[2].startswith("entry_ts"))
     assert trades[0] > trades[1]  # the trades table is wider than its box: it scrolls there
