@@ -49,9 +49,10 @@ def test_sweep_writes_one_row_per_start_and_equity_and_the_three_files(tiny):
     assert rc == 0 and [(r["start"], r["start_equity_usd"]) for r in rows] == [
         (f"2021-0{m}-01", usd) for m in (1, 2, 3, 4) for usd in ("100", "300")
     ]
+    # 2 months = 61 days (SPEC H2's months), cut at --to
     assert [r["window_to"] for r in rows[::2]] == [
-        "2021-02-28",
-        "2021-03-31",
+        "2021-03-02",
+        "2021-04-02",
         "2021-04-30",
         "2021-04-30",
     ]
@@ -67,7 +68,7 @@ def test_each_run_is_exactly_the_backtest_of_its_window(tiny, shared_data, tmp_p
     rc = main(
         [
             "backtest", "--data", str(shared_data / HOURLY), "--from", "2021-02-01",
-            "--to", "2021-03-31", "--start-equity-usd", "100", "--out", str(tmp_path / "bt"),
+            "--to", "2021-04-02", "--start-equity-usd", "100", "--out", str(tmp_path / "bt"),
             "--quiet", "--no-plot",
         ]
     )  # fmt: skip

@@ -97,7 +97,7 @@ def row_of(task: RunTask, summary: Summary, elapsed_s: float) -> SweepRow:
         hold_btc_usd=round(float(a.hold_btc_usd), 2),
         price_effect_usd=round(float(a.price_effect_usd), 2),
         trading_effect_usd=round(float(a.trading_effect_usd), 2),
-        trading_share=None if share is None else round(float(share), 4),
+        trading_share=None if share is None else round(float(share), 4) + 0.0,  # never -0.0
         elapsed_s=round(elapsed_s, 3),
     )
 

@@ -3,15 +3,17 @@
 A start falls on a calendar boundary — the first day of a quarter (Jan, Apr, Jul, Oct) or of a
 month — or every N days, from the first day that has the replay's 31 days of history before it
 (or ``--from``). A start is kept while the data holds at least one step (``--every``) after
-it. Each window runs ``--months`` calendar months from its start (``--to`` inclusive, the day
-before the same date ``months`` later), cut at the end of the data (``--to``); a cut window is
-marked ``complete = False``. Each (start, start equity) is one ``RunTask``: exactly the
+it. Each window runs ``--months`` months as SPEC H2 counts them, ``ceil(months × 365 / 12)``
+days (12 months = 365 days, the review; 18 months = 548 days, the failure deadline), so an
+18-month window always reaches H2's deadline; it is cut at the end of the data (``--to``),
+and a cut window is marked ``complete = False``. Each (start, start equity) is one ``RunTask``: exactly the
 ``backtest --from START --to END --start-equity-usd USD`` of that window.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,6 +80,11 @@ def add_months(d: date, months: int) -> date:
     raise ValueError(d)  # unreachable: day 1 always exists
 
 
+def window_days(months: int) -> int:
+    """SPEC H2's months in days: 12 → 365, 18 → 548."""
+    return math.ceil(months * 365 / 12)
+
+
 def day_of(ts_ms: int) -> date:
     return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).date()
 
@@ -104,7 +111,7 @@ def windows(
     start = every.first_on_or_after(max(first_day, from_day or first_day))
     out = []
     while every.next(start) <= last_day + timedelta(days=1):
-        end = add_months(start, months) - timedelta(days=1)
+        end = start + timedelta(days=window_days(months) - 1)
         out.append(Window(start, min(end, last_day), end <= last_day))
         start = every.next(start)
     return out

@@ -24,10 +24,10 @@ from accountbuilder_runner.sweep.schedule import (
     Every,
     RunTask,
     Window,
-    add_months,
     day_of,
     stem,
     tasks_for,
+    window_days,
     windows,
 )
 
@@ -83,7 +83,7 @@ def load_payload(options: SweepOptions) -> dict[str, CandleArrays]:
 
 def _monte_carlo(options: SweepOptions, data: Path, arrays: CandleArrays) -> list[RunTask]:
     start = day_of(int(arrays.ts_ms[0])) + timedelta(days=HISTORY_DAYS + 1)
-    to = add_months(start, options.months) - timedelta(days=1)
+    to = start + timedelta(days=window_days(options.months) - 1)
     base = tasks_for(
         str(data), arrays, [Window(start, to, True)], options.equities, plot=options.plot
     )

@@ -16,6 +16,7 @@ from accountbuilder_runner.sweep.schedule import (
     parse_equities,
     parse_every,
     tasks_for,
+    window_days,
     windows,
 )
 
@@ -40,9 +41,10 @@ def test_every_parses_quarter_month_and_days():
         parse_equities("100,-5")
 
 
-def test_months_are_calendar_months():
+def test_h2_months_step_by_the_calendar_and_windows_count_spec_days():
     assert add_months(date(2021, 1, 31), 1) == date(2021, 2, 28)
     assert add_months(date(2020, 10, 1), 18) == date(2022, 4, 1)
+    assert (window_days(12), window_days(18), window_days(2)) == (365, 548, 61)
 
 
 def test_quarter_starts_need_31_days_of_history_and_one_step_after():
@@ -50,10 +52,11 @@ def test_quarter_starts_need_31_days_of_history_and_one_step_after():
     # last is 10-01 (a quarter after it, 2022-01-01, is the day after the data's last day)
     wins = windows(daily(365), Every("quarter"), 6)
     assert [w.start for w in wins] == [date(2021, 4, 1), date(2021, 7, 1), date(2021, 10, 1)]
+    # 6 months = ceil(6 × 365 / 12) = 183 days (SPEC H2's months), the last day included
     assert [(w.to, w.complete) for w in wins] == [
         (date(2021, 9, 30), True),
-        (date(2021, 12, 31), True),
-        (date(2021, 12, 31), False),  # 10-01 + 6 months runs past the data: cut
+        (date(2021, 12, 30), True),
+        (date(2021, 12, 31), False),  # 10-01 + 183 days runs past the data: cut
     ]
 
 
@@ -76,4 +79,5 @@ def test_the_hourly_file_has_27_quarterly_starts(shared_data):
     tasks = tasks_for("f", arrays, wins, (Decimal(100), Decimal(300)))
     assert len(tasks) == 54
     assert tasks[1].run_id == "runs/btcusd_1h_2017-08_2024-07/2017-10-01_300usd"
-    assert (tasks[0].start, tasks[0].to) == ("2017-10-01", "2019-03-31")
+    # 18 months = 548 days (H2's failure deadline): 2017-10-01 → 2019-04-01 inclusive
+    assert (tasks[0].start, tasks[0].to) == ("2017-10-01", "2019-04-01")
