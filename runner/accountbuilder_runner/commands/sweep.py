@@ -14,8 +14,8 @@ from accountbuilder.marketdata.candles import CandleFileError
 from accountbuilder_runner.commands.argtypes import positive_decimal
 from accountbuilder_runner.console import Console
 from accountbuilder_runner.replay import ReplayError
+from accountbuilder_runner.sweep.ray_engine import RayUnavailable
 from accountbuilder_runner.sweep.schedule import parse_equities, parse_every
-from accountbuilder_runner.sweep.sweeper import SweepInputError, SweepOptions, run_sweep
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_NO_TOOL, EXIT_INTERRUPTED = 0, 2, 3, 130
 EXIT_CRASHED_BASE = 100  # + the number of crashed runs (at most 99 counted)
@@ -60,7 +60,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
+    _schedule_arguments(p)
+    _engine_arguments(p)
+    _monte_carlo_arguments(p)
+    p.add_argument("--config", type=Path, metavar="DIR", help="config directory")
+    p.add_argument("--no-plot", action="store_true", help="no equity.png in run reports (faster)")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output directory")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _schedule_arguments(p: argparse.ArgumentParser) -> None:
+    """Which runs: the files, the starts, the windows, the account sizes."""
+    add = p.add_argument
+    add(
         "--data",
         type=Path,
         action="append",
@@ -68,74 +81,73 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="candle file (repeat for more)",
     )
-    p.add_argument(
+    add(
         "--every",
         type=parse_every,
         default=parse_every("quarter"),
         metavar="quarter|month|Nd",
         help="step between starts (default quarter)",
     )
-    p.add_argument(
+    add(
         "--months",
         type=_count,
         default=18,
         metavar="N",
         help="window length in months (default 18)",
     )
-    p.add_argument(
+    add(
         "--start-equity-usd",
         type=parse_equities,
         default=parse_equities("100"),
         metavar="USD[,USD…]",
         help="account sizes (default 100)",
     )
-    p.add_argument(
-        "--from", dest="from_day", type=_day, metavar="DATE", help="first start date (UTC)"
-    )
-    p.add_argument(
-        "--to", dest="to_day", type=_day, metavar="DATE", help="last day of data used (inclusive)"
-    )
-    p.add_argument(
+    add("--from", dest="from_day", type=_day, metavar="DATE", help="first start date (UTC)")
+    add("--to", dest="to_day", type=_day, metavar="DATE", help="last day of data used (inclusive)")
+
+
+def _engine_arguments(p: argparse.ArgumentParser) -> None:
+    """Where the runs go: this machine's processes or Ray."""
+    add = p.add_argument
+    add(
         "--workers",
         type=_count,
         default=os.cpu_count() or 1,
         metavar="N",
         help="parallel runs (default: the core count)",
     )
-    p.add_argument(
+    add(
         "--engine",
         choices=("local", "ray"),
         default="local",
         help="local process pool (default) or Ray",
     )
-    p.add_argument(
-        "--ray-address", metavar="ADDR", help="an existing Ray cluster (default: start Ray here)"
-    )
-    p.add_argument(
+    add("--ray-address", metavar="ADDR", help="an existing Ray cluster (default: start Ray here)")
+
+
+def _monte_carlo_arguments(p: argparse.ArgumentParser) -> None:
+    """Resampled paths instead of the real history (docs/sweep.md)."""
+    add = p.add_argument
+    add(
         "--paths",
         type=_count,
         default=0,
         metavar="N",
         help="Monte Carlo: N resampled paths per file",
     )
-    p.add_argument(
+    add(
         "--block-days",
         type=positive_decimal,
         default=None,
         metavar="D",
         help="Monte Carlo: mean block length in days (default 5)",
     )
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="Monte Carlo: seed (default 0)")
-    p.add_argument("--config", type=Path, metavar="DIR", help="config directory")
-    p.add_argument(
-        "--no-plot", action="store_true", help="no equity.png in the run reports (faster)"
-    )
-    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output directory")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
+    add("--seed", type=int, default=0, metavar="S", help="Monte Carlo: seed (default 0)")
 
 
-def _options(args: argparse.Namespace) -> SweepOptions:
+def _options(args: argparse.Namespace):
+    from accountbuilder_runner.sweep.sweeper import SweepInputError, SweepOptions
+
     names = [d.name for d in args.data]
     if len(set(names)) != len(names):
         raise SweepInputError(f"two --data files share a name: {names}")
@@ -159,6 +171,9 @@ def _options(args: argparse.Namespace) -> SweepOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here: the sweep's page draws with matplotlib, which `--help` need not load
+    from accountbuilder_runner.sweep.sweeper import SweepInputError, run_sweep
+
     console = Console(quiet=args.quiet, label="sweep")
     try:
         options = _options(args)
@@ -166,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, CandleFileError, ReplayError, SweepInputError, OSError) as e:
         print(f"sweep: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except ImportError as e:
+    except RayUnavailable as e:
         print(f"sweep: {e}", file=sys.stderr)
         return EXIT_NO_TOOL
     out = args.out

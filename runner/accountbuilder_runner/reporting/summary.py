@@ -227,11 +227,19 @@ def summarize(
 ) -> Summary:
     """Build the report figures from the collector, the equity path and the final halt."""
     r = build_report(collector, path, halt, start_ms, end_ms, start_mark)
-    keep = path.ts_ms <= r.trading_end_ms
-    usd = path.equity_usd[keep]
-    wins = sum(1 for t in r.trades if t.is_win)
+    figures = {
+        **_headline(r),
+        **_figures(r, collector, path),
+        "from": iso(start_ms),
+        "to": iso(end_ms),
+    }
+    return Summary(figures, path, collector, r)
+
+
+def _headline(r: RunReport) -> dict[str, Any]:
+    """The outcome and the two moments (the first keys of ``report.json``)."""
     start = r.end_of_trading.attribution
-    figures: dict[str, Any] = {
+    return {
         "outcome": r.verdict.outcome.value,
         "outcome_reason": r.verdict.why,
         "outcome_line": r.outcome_line,
@@ -240,6 +248,14 @@ def summarize(
         "end_of_trading": {"cause": r.trading_end.cause, **r.end_of_trading.to_json(iso)},
         "end_of_data": r.end_of_data.to_json(iso),
         "plan": r.plan.to_json(iso),
+    }
+
+
+def _figures(r: RunReport, collector: Collector, path: EquityPath) -> dict[str, Any]:
+    """Trades, statistics, months, refusals and counts (the trading period's figures)."""
+    usd = path.equity_usd[path.ts_ms <= r.trading_end_ms]
+    wins = sum(1 for t in r.trades if t.is_win)
+    return {
         "trades": len(r.trades),
         "wins": wins,
         "winrate": _round(wins / len(r.trades), 4) if r.trades else None,
@@ -252,8 +268,6 @@ def summarize(
         "rejects": dict(sorted(collector.decisions.rejects.items())),
         "reached_200_at": iso(r.plan.reached_200_ms),
         "reached_1000_at": iso(r.plan.success_ms),
-        "from": iso(start_ms),
-        "to": iso(end_ms),
         "evaluations": collector.decisions.total,
         "accepts": collector.decisions.accepts,
         "pnl_btc": str(r.stats.pnl_btc),
@@ -261,4 +275,3 @@ def summarize(
         "peak_equity_usd": _round(float(usd.max()), 2) if usd.size else None,
         "min_equity_usd": _round(float(usd.min()), 2) if usd.size else None,
     }
-    return Summary(figures, path, collector, r)

@@ -138,8 +138,9 @@ def stem(source: str) -> str:
     return source.removesuffix(".gz").removesuffix(".csv")
 
 
-def _usd(x: Decimal) -> str:
-    return format(x.normalize(), "f")
+def run_id(source: str, label: str, usd: Decimal) -> str:
+    """A run's id and report directory: ``runs/<file stem>/<label>_<usd>usd``."""
+    return f"runs/{stem(source)}/{label}_{format(usd.normalize(), 'f')}usd"
 
 
 def tasks_for(
@@ -153,7 +154,7 @@ def tasks_for(
     """One task per (window, start equity), in start order."""
     return [
         RunTask(
-            f"runs/{stem(arrays.source)}/{w.start.isoformat()}_{_usd(usd)}usd",
+            run_id(arrays.source, w.start.isoformat(), usd),
             data,
             arrays.source,
             w.start.isoformat(),

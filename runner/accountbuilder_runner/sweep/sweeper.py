@@ -23,9 +23,8 @@ from accountbuilder_runner.sweep.rows import ERROR, SweepRow, write_csv
 from accountbuilder_runner.sweep.schedule import (
     Every,
     RunTask,
-    Window,
     day_of,
-    stem,
+    run_id,
     tasks_for,
     window_days,
     windows,
@@ -82,27 +81,25 @@ def load_payload(options: SweepOptions) -> dict[str, CandleArrays]:
 
 
 def _monte_carlo(options: SweepOptions, data: Path, arrays: CandleArrays) -> list[RunTask]:
+    """``--paths`` tasks: each path's window starts after 31 days of resampled history."""
     start = day_of(int(arrays.ts_ms[0])) + timedelta(days=HISTORY_DAYS + 1)
     to = start + timedelta(days=window_days(options.months) - 1)
-    base = tasks_for(
-        str(data), arrays, [Window(start, to, True)], options.equities, plot=options.plot
-    )
     return [
         RunTask(
-            f"runs/{stem(arrays.source)}/path{k:04d}_{t.run_id.rsplit('_', 1)[1]}",
-            t.data,
-            t.source,
-            t.start,
-            t.to,
+            run_id(arrays.source, f"path{k:04d}", usd),
+            str(data),
+            arrays.source,
+            start.isoformat(),
+            to.isoformat(),
             True,
-            t.start_equity_usd,
-            t.plot,
+            usd,
+            options.plot,
             path=k,
             seed=options.seed,
             block_days=options.block_days,
         )
         for k in range(options.paths)
-        for t in base
+        for usd in options.equities
     ]
 
 
