@@ -145,6 +145,7 @@ def run_sweep(options: SweepOptions, console: Console) -> SweepResult:
     rows: list[SweepRow] = []
     interrupted, t0 = False, time.monotonic()
     engine = make_engine(options, payload)
+    console.status(0.0, f"0/{len(tasks)} done", force=True)  # the bar's clock starts here
     try:
         for row in engine.results(tasks):
             rows.append(row)
