@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "halt",
     "config_check",
     "diagram",
+    "notify",
     "sweep",
 )
 
@@ -35,6 +36,7 @@ examples:
   accountbuilder halt reset --reason TEXT    lift a manual HALT (recorded in the halt log)
   accountbuilder config check config/*.yaml  validate config files
   accountbuilder diagram --format mermaid    the state machines as a diagram
+  accountbuilder notify test                 send a test message to every notification URL
   accountbuilder sweep --data FILE --every quarter --months 18 --start-equity-usd 100,300 --out DIR
 
 exit codes: 0 ok, 1 check failed / run ended halted, 2 bad input, 3 missing tool,

@@ -6,7 +6,9 @@ the configured margin mode (isolated by default, SPEC C5) and the leverage (set 
 only, B3) — switching only with nothing open; read the exchange's truth and build the core
 from the stored session (F5, I4); look up every send a crash left unresolved (G2). Then tick
 every ``tick_s`` until SIGINT/SIGTERM: cancel the entry orders, keep the stop and the
-take-profit, persist, exit 0. ``accountbuilder status`` reads the same store meanwhile.
+take-profit, persist, exit 0. ``accountbuilder status`` reads the same store meanwhile. With
+notification URLs configured, the start, the clean stop and the run's news are notified
+(docs/notifications.md); the URLs are masked in every log like the key pair.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from accountbuilder_runner.bootstrap import start_core
 from accountbuilder_runner.drivers.live import LiveDriver
 from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.live_args import add_arguments
+from accountbuilder_runner.notify import Notifier, NotifyUrlError, build_notifier
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import take_requests
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
@@ -130,6 +133,7 @@ async def open_session(
     *,
     saved: dict | None = None,
     recorder: Recorder | None = None,
+    notifier: Notifier | None = None,
     staleness: Staleness = LIVE_STALENESS,
     store_path: str | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -147,26 +151,41 @@ async def open_session(
     )
     state = started.core.state
     state.leverage_in_force = min(state.leverage_in_force, leverage)  # B3: only ever down
+    if notifier is not None:
+        notifier.attach(started.core)
     executor = CommandExecutor(adapter.for_executor(), budget, clock, sleep=sleep)
     driver = LiveDriver(
         started.core,
         adapter,
         executor,
         budget,
-        on_outbox=recorder.on_outbox if recorder else None,
-        on_results=recorder.on_results if recorder else None,
+        on_outbox=_each_round(recorder, notifier),
         requests=(lambda now: take_requests(store_path, now)) if store_path else None,
     )
     driver.pending = list(started.startup_events)
     return LiveSession(adapter, started.core, driver, budget, started.restored)
 
 
+def _each_round(recorder: Recorder | None, notifier: Notifier | None):
+    """The driver's ``on_outbox``: commit first (I4), then notify what the round produced."""
+    if notifier is None:
+        return recorder.on_outbox if recorder else None
+
+    def on_outbox(now_ms: int, out, core: TradingCore) -> None:
+        if recorder is not None:
+            recorder.on_outbox(now_ms, out, core)
+        notifier.on_outbox(now_ms, out, core)
+
+    return on_outbox
+
+
 async def first_ticks(session: LiveSession, clock: Callable[[], int]) -> list[str]:
-    """Tick on the startup truth, then look up the sends a crash left unresolved (G2)."""
-    await session.driver.step(clock())
-    unresolved = session.driver.resume_unresolved(clock())
+    """Tick on the startup truth; after a restart the sends a crash may have hidden are
+    looked up by client id before anything is sent again (G2). Return their client ids."""
+    unresolved = [o.client_id for o in session.core.state.orders.live() if o.phase.awaits_evidence]
     if unresolved:
         logger.info("restart: looking up {} unresolved sends: {}", len(unresolved), unresolved)
+    await session.driver.step(clock(), resume=True)
     return unresolved
 
 
@@ -188,12 +207,13 @@ def run_live(args: argparse.Namespace) -> int:
         config = load_config(getattr(args, "config", None))
         credentials = load_credentials(os.environ, getattr(args, "key_file", None))
         failpoint = failpoints.armed()
-    except (ConfigError, SecretsError, ValueError) as e:
+        notifier, urls = build_notifier(config.notify, os.environ, mode="live")
+    except (ConfigError, SecretsError, NotifyUrlError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     store_path = Path(getattr(args, "state", None) or config.runner.store_path)
     log_dir = Path(getattr(args, "log_dir", None) or config.runner.log_dir)
-    _logging(log_dir, credentials)
+    _logging(log_dir, (*credentials.secrets(), *urls.secrets()))
     if failpoint is not None:
         logger.warning("failpoint {} armed: SIGKILL on pass {} (crash tests only)", *failpoint)
     try:
@@ -212,36 +232,50 @@ def run_live(args: argparse.Namespace) -> int:
         stop_trigger_by=config.execution.stop_trigger_by,
     )
     try:
-        return asyncio.run(_main(config, credentials, settings, store_path))
+        return asyncio.run(_main(config, credentials, settings, store_path, notifier))
     except StoreError as e:
         logger.error("store {}: {}", store_path, e)
         return EXIT_BAD_INPUT
     except Exception:
         logger.exception("the live run failed")  # through the masking sinks, never raw
         return EXIT_REFUSED
+    finally:
+        if notifier is not None:
+            notifier.close()  # flushed already after a clean stop
 
 
 async def _main(
-    config: AppConfig, credentials: Credentials, settings: BybitSettings, store_path: Path
+    config: AppConfig,
+    credentials: Credentials,
+    settings: BybitSettings,
+    store_path: Path,
+    notifier: Notifier | None = None,
 ) -> int:
     clock, budget = wall_clock_ms, RestBudget()
     adapter = BybitExchange.connect(credentials, settings, budget, clock)
     store = SqliteStore.open(store_path, now_ms=clock())
     recorder = Recorder(store, budget, mode="live")
+    if notifier is not None:
+        recorder.day_listeners.append(notifier.on_day)
+        recorder.runtime_extra["notify"] = notifier.stats
     try:
         saved = store.load_session()
-        recorder.restart(clock())
         session = await open_session(
             adapter, config, budget, clock, saved=saved, recorder=recorder,
-            store_path=str(store_path),
+            notifier=notifier, store_path=str(store_path),
         )  # fmt: skip
-        logger.info("live on {}; session {}", _venue(settings), "resumed" if saved else "new")
+        started = f"live on {_venue(settings)}; session {'resumed' if saved else 'new'}"
+        logger.info("{}", started)
         await first_ticks(session, clock)
+        if notifier is not None:
+            notifier.started(clock(), session.core, started)
         stop = _stop_on_signals()
         await session.driver.run(clock, stop, config.runner.tick_s * 1000)
         await session.driver.shutdown(clock())
         recorder.finish(clock(), session.core)
-        logger.info("stopped: entry orders cancelled, stop and take-profit left in place")
+        stopped = "entry orders cancelled, stop and take-profit left in place"
+        logger.info("stopped: {}", stopped)
+        _notify_stop(notifier, recorder, session.core, clock(), stopped)
         return EXIT_OK
     except (StartRefused, port_errors.AuthError) as e:
         logger.error("refusing to start: {}", e)
@@ -252,6 +286,17 @@ async def _main(
     finally:
         await adapter.close()
         store.close()
+
+
+def _notify_stop(
+    notifier: Notifier | None, recorder: Recorder, core: TradingCore, now_ms: int, detail: str
+) -> None:
+    """The clean-stop notice, the flush (bounded), then the final counts for ``status``."""
+    if notifier is None:
+        return
+    notifier.stopped(now_ms, core, f"clean stop: {detail}")
+    notifier.close()
+    recorder.save(now_ms, core)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -267,10 +312,10 @@ def _venue(settings: BybitSettings) -> str:
     return client.url or ("Bybit testnet" if client.testnet else "Bybit mainnet")
 
 
-def _logging(log_dir: Path, credentials: Credentials) -> None:
-    """Sinks for the records and the human log, all masking the key pair (SPEC I4)."""
+def _logging(log_dir: Path, secrets: tuple[str, ...]) -> None:
+    """Sinks for the records and the human log, all masking the key pair and the notification
+    URLs (SPEC I4)."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    secrets = credentials.secrets()
     logger.remove()
     logger.enable("accountbuilder")
     for kind in RecordKind:

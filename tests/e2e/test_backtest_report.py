@@ -49,7 +49,19 @@ def mixed(tmp_path_factory) -> tuple[dict, list[dict], Path]:
     return f, trades_csv(out), out
 
 
-def test_a1_attribution_sums_to_the_usd_change_and_trading_is_the_trades_pnl(mixed):
+@pytest.fixture(scope="module")
+def cut(mixed, tmp_path_factory) -> tuple[dict, list[dict]]:
+    """The same replay cut at its last exit: a backtest is causal, so it has the same trades
+    up to there, and it ends flat (no open position's uPnL or time in the figures)."""
+    _, trades, _ = mixed
+    out = tmp_path_factory.mktemp("cut")
+    f = backtest(
+        out, BUNDLED, "--from", "2021-04-26", "--to", trades[-1]["exit_ts"], "--d4-winrate", "0.6"
+    )
+    return f, trades_csv(out)
+
+
+def test_a1_attribution_sums_to_the_usd_change_and_trading_is_the_trades_pnl(mixed, cut):
     f, trades, _ = mixed
     assert {t["win"] for t in trades} == {"0", "1"}  # the slice has wins and losses
     for moment in ("end_of_trading", "end_of_data"):
@@ -58,16 +70,18 @@ def test_a1_attribution_sums_to_the_usd_change_and_trading_is_the_trades_pnl(mix
         assert a["price_effect_usd"] + a["trading_effect_usd"] == a["usd_change"]
         assert a["usd_change"] == a["btc"] * a["price"] - a["start_btc"] * a["start_price"]
         assert a["hold_btc_usd"] == a["start_btc"] * a["price"]
-    a = f["end_of_data"]["attribution"]
-    # flat at the end: the BTC trading added is the sum of the trades' pnl_btc, to the satoshi
+    # flat at the cut: the BTC trading added is the sum of the trades' pnl_btc, to the satoshi
+    cut, cut_trades = cut
+    last_exit = trades[-1]["exit_ts"]
+    assert cut_trades == trades and cut["to"] == last_exit
+    a = cut["end_of_data"]["attribution"]
     assert D(a["trading_pnl_btc"]) == sum(D(t["pnl_btc"]) for t in trades).quantize(SAT)
-    # P₀ is the start mark, P the last close of the window (read from the candles)
+    # P₀ is the start mark, P the close of the candle ending at the last exit (the candles')
     candles = load_candles(BUNDLED)
-    last = int(np.searchsorted(candles.ts_ms, ms("2021-05-06T00:00:00Z"))) - 1
+    last = int(np.searchsorted(candles.ts_ms, ms(last_exit))) - 1
     assert D(a["price"]) == D(repr(float(candles.close[last])))
-    assert a["start_price"] == f["start_mark"] and D(a["start_btc"]) == D(
-        str(f["start_equity_btc"])
-    )
+    assert a["start_price"] == cut["start_mark"]
+    assert D(a["start_btc"]) == D(str(cut["start_equity_btc"]))
 
 
 def test_h1_trade_statistics_from_trades_csv(mixed):
@@ -93,8 +107,8 @@ def test_h1_trade_statistics_from_trades_csv(mixed):
     assert s["longest_losing_streak"] == streak
 
 
-def test_h1_exposure_from_the_trade_times(mixed):
-    f, trades, _ = mixed
+def test_h1_exposure_from_the_trade_times(cut):
+    f, trades = cut
     start, end = ms(f["from"]), ms(f["end_of_trading"]["at"])
     held = sum(min(ms(t["exit_ts"]), end) - max(ms(t["entry_ts"]), start) for t in trades)
     assert f["stats"]["exposure"] == pytest.approx(held / (end - start), abs=1e-4)

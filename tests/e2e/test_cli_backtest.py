@@ -168,7 +168,7 @@ def test_e5_installed_script_exits_1_when_the_run_ends_halted(shared_data, tmp_p
     assert done.returncode == 1, done.stderr
     figures = json.loads((tmp_path / "out" / "report.json").read_text())
     assert figures["outcome"] == "HALTED" and figures["halts"] == {"EQUITY_BELOW_80": 1}
-    assert "HALTED: manual HALT since 2022-06-12T23:42:00Z: EQUITY_BELOW_80" in done.stdout
+    assert "HALTED: manual HALT since 2022-06-12T08:15:00Z: EQUITY_BELOW_80" in done.stdout
     # not a terminal: plain progress lines, no rich escape codes
     assert "backtest 100.0% 2022-06-15T00:00:00Z HALT" in done.stderr
     assert "\x1b[" not in done.stderr + done.stdout

@@ -55,10 +55,9 @@ def run_reset(args: argparse.Namespace) -> int:
         print(f"error: cannot read {args.state}: {e}", file=sys.stderr)
         return 2
     halt = (doc or {}).get("halt", {})
-    if halt.get("phase") != "halt":
-        print(
-            f"not halted (phase {halt.get('phase', 'unknown')}); nothing to reset", file=sys.stderr
-        )
+    state = ((doc or {}).get("machines") or {}).get("main", "unknown")  # the one halt machine
+    if state != "HALT":
+        print(f"not halted (state {state}); nothing to reset", file=sys.stderr)
         return 1
     who = args.who or getpass.getuser()
     path = write_reset_request(args.state, reason, who, int(time.time() * 1000))

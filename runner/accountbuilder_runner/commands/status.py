@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from accountbuilder.emergency.halts import HaltFacts, HaltPhase, HaltState
 from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner.status_plan import plan_rows, plan_status
@@ -24,10 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="state, stop, equity, stage, blocks, REST budget, halts, decisions, plan targets",
         description=(
             "Show the bot's state from its SQLite store: main state and stop_status, equity and "
-            "stage, HALT and blocks with their expiry, REST budget, open intents, recent halts, "
-            "last decisions and today's trades, and the plan's targets (SPEC H2: account start "
-            "and age, the 12-month review flag, days to the 12- and 18-month marks, SUCCESS). "
-            "Read-only: safe while the bot runs."
+            "stage, HALT and blocks with their expiry, REST budget, notifications sent and "
+            "dropped, live orders, recent halts, last decisions and today's trades, and the "
+            "plan's targets (SPEC H2: account start and age, the 12-month review flag, days to "
+            "the 12- and 18-month marks, SUCCESS). Read-only: safe while the bot runs."
         ),
     )
     p.add_argument(
@@ -53,7 +54,7 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
     return {
         "state": machines.get("main"),
         "stop_status": machines.get("stop"),
-        "halt": doc.get("halt"),
+        "halt": _halt(machines.get("main"), doc.get("halt")),
         "blocks": [
             {"reason": b.get("reason"), "until": _iso(b.get("until_ms"))}
             for b in blocks
@@ -74,7 +75,10 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
                 "signal_id",
             )
         },
-        "open_intents": [i.intent_id for i in view.open_intents],
+        "live_orders": [
+            {"client_id": o.client_id, "role": o.role.value, "phase": o.phase.value}
+            for o in view.live_orders
+        ],
         "open_halts": [h.to_dict() for h in view.open_halts],
         "recent_halts": [h.to_dict() for h in view.recent_halts],
         "last_decisions": [
@@ -90,6 +94,13 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
         "session_saved": _iso(view.session.ts_ms) if view.session is not None else None,
         "plan": plan_status(doc, store.daily_metrics(), now_ms),
     }
+
+
+def _halt(main_state: str | None, facts: dict | None) -> dict[str, Any]:
+    """The halt as the main machine decides it (its phase) with its stored facts."""
+    phase = HaltPhase.of(main_state or "")
+    view = HaltState.of(phase, HaltFacts.from_dict(facts or {}))
+    return view.to_dict()
 
 
 def _shown(value: str | None, step: str) -> str:
@@ -127,9 +138,10 @@ def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
             f"ws {rt.get('ws')}",
         ),
         ("position", str(rt.get("position") or "flat")),
+        ("notify", _notify_text(rt.get("notify"))),
         (
-            "intents open",
-            f"{len(s['open_intents'])}   trades today {len(s['trades_today'])}   "
+            "orders live",
+            f"{len(s['live_orders'])}   trades today {len(s['trades_today'])}   "
             f"halts open {len(s['open_halts'])}",
         ),
     ]
@@ -155,6 +167,18 @@ def _print_text(s: dict[str, Any]) -> None:
     for label, value in rows:
         table.add_row(label, value)
     Console().print(table)
+
+
+def _notify_text(counts: dict[str, Any] | None) -> str:
+    """The notifier's counts (docs/notifications.md): dropped is what some URL never got."""
+    if not counts:
+        return "off (no notification URL configured for this run)"
+    causes = ", ".join(f"{k} {v}" for k, v in (counts.get("dropped_by_cause") or {}).items())
+    return (
+        f"sent {counts.get('sent')}  dropped {counts.get('dropped')}"
+        f"{f' ({causes})' if causes else ''}  queued {counts.get('queued')}  "
+        f"urls {counts.get('urls')}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

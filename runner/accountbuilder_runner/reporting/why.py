@@ -55,7 +55,7 @@ GATE_CHAIN: tuple[tuple[str, str, tuple[R, ...]], ...] = (
     ),
     ("margin", "C4", (R.MARGIN_INSUFFICIENT,)),
     ("liquidation", "C5 C6", (R.LIQ_DISTANCE_TOO_SMALL, R.LIQ_FALLBACK_LIMITS)),
-    ("EV", "D1", (R.EV_TOO_LOW,)),
+    ("EV", "D1 G4", (R.EV_TOO_LOW, R.TAKE_PROFIT_NOT_BEYOND_TAKER_PRICE)),
     ("maker policy", "D3 D8 G4", (R.MAKER_ONLY, R.TAKER_NOT_ALLOWED)),
 )
 OTHER = ("other", "-")
@@ -185,6 +185,7 @@ PLAIN = {
     R.LOSS_AT_STOP_OVER_BUDGET: "one contract loses more than the budget at the stop (C3)",
     R.CONTRACTS_BELOW_MIN: "the loss budget buys less than one contract (C2)",
     R.LIQ_DISTANCE_TOO_SMALL: "the liquidation price is too near the entry (C5)",
+    R.TAKE_PROFIT_NOT_BEYOND_TAKER_PRICE: "the taker's worst price is already past the next grid level (G4)",
 }
 
 
