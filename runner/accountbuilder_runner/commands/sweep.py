@@ -93,7 +93,7 @@ def _schedule_arguments(p: argparse.ArgumentParser) -> None:
         type=_count,
         default=18,
         metavar="N",
-        help="window length in months (default 18)",
+        help="window in SPEC H2 months, 12 = 365 days, 18 = 548 (default 18)",
     )
     add(
         "--start-equity-usd",
