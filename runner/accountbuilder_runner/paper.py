@@ -30,7 +30,7 @@ from accountbuilder.records.trade_log import TradeEntryRecord
 from accountbuilder.risk.account import stage_for
 from accountbuilder.store import SqliteStore
 from accountbuilder_runner.backtest import timeframe_label
-from accountbuilder_runner.console import Console, bar
+from accountbuilder_runner.console import Console
 from accountbuilder_runner.notify import Notifier
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.replay import Replay, ReplayPlan, plan_replay
@@ -126,7 +126,7 @@ class StatusLine:
         closed = self.collector.closed
         wins = sum(1 for c in closed if c.exit.is_win)
         self.text = (
-            f"paper {iso(now_ms)[:16].replace('T', ' ')} {bar(self.fraction(now_ms), 12)} | "
+            f"{iso(now_ms)[:16].replace('T', ' ')} | "
             f"{s.main.state} stop={s.stop.state} | {eq_btc:.8f} BTC ${eq_usd:.2f} "
             f"{stage_for(eq_usd).value.upper()} | last {decision} | trades {len(closed)} ({wins} won) | "
             f"halts {halt}"
@@ -296,7 +296,7 @@ async def run_paper(
         outputs.close(replay, interrupted)
     c, end = outputs.collector, replay.now_ms
     path = _until(c.equity_path(plan.arrays, plan.first_index), end)
-    summary = summarize(c, path, replay.core.state.halt, plan.start_ms, end)
+    summary = summarize(c, path, replay.core.state.halt, plan.start_ms, end, plan.start_mark)
     return PaperResult(summary, plan, interrupted, moved, outputs.recorder.duplicates)
 
 

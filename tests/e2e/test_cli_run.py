@@ -40,14 +40,15 @@ def test_f6_run_paper_trades_the_bundled_slice_offline_with_a_status_line(tmp_pa
     err = done.stderr
     assert "paper trading btcusd_1m_2021-04-09_2021-05-20.csv.gz (1m)" in err
     assert "D4 backtest win rate: shipped measurement: 63.0%" in err
-    status = [line for line in err.splitlines() if line.startswith("paper 2021-")]
+    status = [line for line in err.splitlines() if line.startswith("paper ") and "% 2021-" in line]
     assert len(status) >= 5  # one line per 10 % when stderr is not a terminal
     for part in ("stop=", " BTC $", " S1 | last ", "trades ", "halts none"):
         assert part in status[-1]
     assert "ENTRY long" in err and "EXIT take_profit" in err
     out = done.stdout
-    assert "paper run finished: RUNNING" in out and "trades 3, wins 2, win rate 66.7%" in out
-    assert "halts by reason: none" in out and "rejects by reason:" in out
+    assert "paper run finished: RUNNING" in out and "trades, wins: 3, 2 (66.7 %)" in out
+    assert "halts raised: none" in out and "refusals by gate, in SPEC D's chain order:" in out
+    assert "\x1b[" not in out + err  # not a terminal: plain text
     with SqliteStore.open_readonly(tmp_path / "state" / "paper.sqlite") as store:
         main_state = store.load_session()["machines"]["main"]
         records = [type(t).__name__ for t in store.trades_between(0, 2**62)]
@@ -78,7 +79,7 @@ def test_e5_run_ending_in_a_manual_halt_exits_1(shared_data, tmp_path, capsys):
     assert rc == 1
     out = capsys.readouterr()
     assert "HALTED — manual HALT since 2022-06-12T22:54:00Z: EQUITY_BELOW_80" in out.out
-    assert "halts by reason: EQUITY_BELOW_80 1" in out.out
+    assert "halts raised: EQUITY_BELOW_80 1" in out.out
     assert out.err == ""  # --quiet: the summary only
 
 

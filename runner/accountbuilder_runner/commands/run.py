@@ -27,6 +27,7 @@ from accountbuilder_runner.console import Console
 from accountbuilder_runner.notify import NotifyUrlError, build_notifier
 from accountbuilder_runner.paper import DEFAULT_SPEED, PaperOptions, PaperResult, run_paper
 from accountbuilder_runner.replay import WARMUP_DAYS, ReplayError
+from accountbuilder_runner.reporting.terminal import render, summary_blocks
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate
 
 EXIT_OK, EXIT_HALTED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
         return live.run_live(args)
     args.state = args.state or DEFAULT_STATE
-    console = Console(quiet=args.quiet)
+    console = Console(quiet=args.quiet, label="paper")
     try:
         config = load_config(args.config)
         winrate = resolve_winrate(config, args.state)
@@ -148,35 +149,23 @@ def run(args: argparse.Namespace) -> int:
     ) as e:
         print(f"run: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(summary_text(result, args.state))
+    print_summary(result, args.state, quiet=args.quiet)
     if result.interrupted:
         return EXIT_INTERRUPTED
     outcome = result.summary.figures["outcome"]
     return EXIT_HALTED if outcome in (Outcome.HALTED, Outcome.FAILURE) else EXIT_OK
 
 
-def _counts(counts: dict[str, int]) -> str:
-    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return ", ".join(f"{k} {v}" for k, v in items) or "none"
-
-
-def summary_text(result: PaperResult, state: Path) -> str:
-    """The end-of-run summary (stdout)."""
+def print_summary(result: PaperResult, state: Path, *, quiet: bool) -> None:
+    """The end-of-run summary (stdout): the outcome in the plan's words, the tables (rich on a
+    terminal, plain otherwise), where the store is."""
     f = result.summary.figures
-    rate = "n/a" if f["winrate"] is None else f"{f['winrate'] * 100:.1f}%"
     head = "paper run interrupted" if result.interrupted else "paper run finished"
-    lines = [
-        f"{head}: {f['outcome']} — {f['outcome_reason']}",
-        f"  trades {f['trades']}, wins {f['wins']}, win rate {rate}",
-        f"  equity start ${f['start_equity_usd']} ({f['start_equity_btc']} BTC) → "
-        f"end ${f['end_equity_usd']} ({f['end_equity_btc']} BTC); "
-        f"max drawdown {f['max_drawdown_pct']}%",
-        f"  halts by reason: {_counts(f['halts'])}",
-        f"  rejects by reason: {_counts(f['rejects'])}",
-        f"  store {state} (`accountbuilder status --state {state}` reads it)",
-    ]
+    print(f"{head}: {f['outcome']} — {f['outcome_reason']}\n{f['outcome_line']}", flush=True)
+    render(summary_blocks(result.summary), sys.stdout, rich=sys.stdout.isatty() and not quiet)
+    lines = [f"store {state} (`accountbuilder status --state {state}` reads it)"]
     if result.moved is not None:
-        lines.append(f"  the previous paper store was kept as {result.moved}")
+        lines.append(f"the previous paper store was kept as {result.moved}")
     if result.duplicates:
-        lines.append(f"  intents not recorded twice: {', '.join(result.duplicates[:5])}")
-    return "\n".join(lines)
+        lines.append(f"intents not recorded twice: {', '.join(result.duplicates[:5])}")
+    print("\n".join(lines))

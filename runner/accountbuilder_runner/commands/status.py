@@ -14,6 +14,7 @@ from typing import Any
 from accountbuilder.emergency.halts import HaltFacts, HaltPhase, HaltState
 from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
+from accountbuilder_runner.status_plan import plan_rows, plan_status
 
 DEFAULT_STORE = Path("state/accountbuilder.sqlite")
 
@@ -21,12 +22,13 @@ DEFAULT_STORE = Path("state/accountbuilder.sqlite")
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "status",
-        help="state, stop, equity, stage, blocks, REST budget, halts, decisions (reads the store)",
+        help="state, stop, equity, stage, blocks, REST budget, halts, decisions, plan targets",
         description=(
             "Show the bot's state from its SQLite store: main state and stop_status, equity and "
             "stage, HALT and blocks with their expiry, REST budget, notifications sent and "
-            "dropped, live orders, recent halts, last decisions and today's trades. Read-only: "
-            "safe while the bot runs."
+            "dropped, live orders, recent halts, last decisions and today's trades, and the "
+            "plan's targets (SPEC H2: account start and age, the 12-month review flag, days to "
+            "the 12- and 18-month marks, SUCCESS). Read-only: safe while the bot runs."
         ),
     )
     p.add_argument(
@@ -90,6 +92,7 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
         ],
         "trades_today": [t.to_dict() for t in view.trades_today],
         "session_saved": _iso(view.session.ts_ms) if view.session is not None else None,
+        "plan": plan_status(doc, store.daily_metrics(), now_ms),
     }
 
 
@@ -110,35 +113,61 @@ def _shown(value: str | None, step: str) -> str:
         return str(value)
 
 
-def _print_text(s: dict[str, Any]) -> None:
+def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """The text view: one (label, value) per line."""
     rt = s.get("runtime") or {}
     halt = s.get("halt") or {}
-    print(
-        f"state        {s['state']}   stop_status {s['stop_status']}   (saved {s['session_saved']})"
-    )
-    print(
-        f"equity       {_shown(rt.get('equity_btc'), '0.00000001')} BTC = "
-        f"{_shown(rt.get('equity_usd'), '0.01')} USD   stage {rt.get('stage')}   "
-        f"mark {rt.get('mark_price')}"
-    )
-    print(
-        f"halt         {halt.get('phase')} {halt.get('kind') or ''} {', '.join(halt.get('reasons', []))}"
-    )
-    blocks = ", ".join(f"{b['reason']} until {b['until']}" for b in s["blocks"]) or "none"
-    print(f"blocks       {blocks}")
     budget = rt.get("rest_budget_remaining") or {}
-    print(
-        f"rest budget  ordinary {budget.get('ordinary')}  protective {budget.get('protective')}   ws {rt.get('ws')}"
-    )
-    print(f"position     {rt.get('position') or 'flat'}")
-    print(f"notify       {_notify_text(rt.get('notify'))}")
-    if rt.get("exchange"):
-        print(f"exchange     {_exchange_line(rt['exchange'])}")
-    print(
-        f"orders live {len(s['live_orders'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
-    )
+    blocks = ", ".join(f"{b['reason']} until {b['until']}" for b in s["blocks"]) or "none"
+    rows = [
+        ("state", f"{s['state']}   stop_status {s['stop_status']}   (saved {s['session_saved']})"),
+        (
+            "equity",
+            f"{_shown(rt.get('equity_btc'), '0.00000001')} BTC = "
+            f"{_shown(rt.get('equity_usd'), '0.01')} USD   stage {rt.get('stage')}   "
+            f"mark {rt.get('mark_price')}",
+        ),
+        (
+            "halt",
+            f"{halt.get('phase')} {halt.get('kind') or ''} {', '.join(halt.get('reasons', []))}",
+        ),
+        ("blocks", blocks),
+        (
+            "rest budget",
+            f"ordinary {budget.get('ordinary')}  protective {budget.get('protective')}   "
+            f"ws {rt.get('ws')}",
+        ),
+        ("position", str(rt.get("position") or "flat")),
+        ("notify", _notify_text(rt.get("notify"))),
+        *([("exchange", _exchange_line(rt["exchange"]))] if rt.get("exchange") else []),
+        (
+            "orders live",
+            f"{len(s['live_orders'])}   trades today {len(s['trades_today'])}   "
+            f"halts open {len(s['open_halts'])}",
+        ),
+    ]
+    rows += plan_rows(s.get("plan"))
     for d in s["last_decisions"][:5]:
-        print(f"  decision {d['ts']}  {'ACCEPT' if d['accepted'] else d['reason']}  x{d['count']}")
+        verdict = "ACCEPT" if d["accepted"] else d["reason"]
+        rows.append(("decision", f"{d['ts']}  {verdict}  x{d['count']}"))
+    return rows
+
+
+def _print_text(s: dict[str, Any]) -> None:
+    rows = _rows(s)
+    if not sys.stdout.isatty():
+        for label, value in rows:
+            print(f"{label:<12} {value}")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for label, value in rows:
+        table.add_row(label, value)
+    Console().print(table)
 
 
 def _exchange_line(ex: dict[str, Any]) -> str:
