@@ -18,6 +18,7 @@ from pathlib import Path
 from accountbuilder.config.loader import ConfigError, load_config
 from accountbuilder.domain.enums import Outcome
 from accountbuilder.marketdata.candles import CandleFileError, load_candles
+from accountbuilder.store.errors import StoreError
 from accountbuilder_runner import live_args
 from accountbuilder_runner.backtest import date_range_ms
 from accountbuilder_runner.bundled import paper_slice
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             warmup_days=WARMUP_DAYS,
         )
         result = asyncio.run(run_paper(options, config, winrate, arrays, console))
-    except (ConfigError, CandleFileError, ReplayError, WinrateFileError, OSError) as e:
+    except (ConfigError, CandleFileError, ReplayError, WinrateFileError, StoreError, OSError) as e:
         print(f"run: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(summary_text(result, args.state))

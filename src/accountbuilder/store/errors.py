@@ -39,5 +39,9 @@ class UnknownIntentError(StoreError):
     """No intent with that id."""
 
 
+class StoreLockedError(StoreError):
+    """Another process holds the store's lock (defined in ``lock.py``, raised there)."""
+
+
 class SessionCorruptError(StoreError):
     """No stored session revision is intact: refuse to start as if fresh (SPEC I4)."""

@@ -20,7 +20,7 @@ from accountbuilder.records.daily_metrics import DailyMetrics
 from accountbuilder.records.decision_log import DecisionRecord, DecisionRun
 from accountbuilder.records.halt_log import HaltRecord
 from accountbuilder.records.trade_log import TradeRecord
-from accountbuilder.store import decisions, intents, journal, session
+from accountbuilder.store import decisions, intents, journal, runtime, session
 from accountbuilder.store.connection import Database
 from accountbuilder.store.decisions import DecisionWrite, DecisionWriter
 from accountbuilder.store.intents import IntentAction, IntentRecord, IntentStatus
@@ -31,6 +31,7 @@ from accountbuilder.store.migrations import (
     check_readable,
     migrate,
 )
+from accountbuilder.store.runtime import OwnerRecord, RequestOutcome
 from accountbuilder.store.session import SessionRevision
 from accountbuilder.store.status import StatusView, read_status
 
@@ -266,12 +267,57 @@ class SqliteStore:
         with self._db.read() as conn:
             return journal.daily_rows(conn, last=last, day=day)
 
+    # ------------------------------------------------------------------------- runtime
+    def record_owner(self, owner: OwnerRecord) -> None:
+        """Record the process that took the store's lock (its PID, start time, command)."""
+        with self._db.write(durable=True) as conn:
+            runtime.insert_owner(conn, owner)
+
+    def record_rest_call(self, ts_ms: int, protective: bool, window_ms: int) -> None:
+        """Record a granted REST call before it is sent (F1 across restarts)."""
+        with self._db.write(durable=False) as conn:  # survives a process crash (WAL)
+            runtime.insert_rest_call(conn, ts_ms, protective, window_ms)
+
+    def rest_calls_since(self, since_ms: int) -> list[int]:
+        with self._db.read() as conn:
+            return runtime.rest_calls_since(conn, since_ms)
+
+    def record_request(self, outcome: RequestOutcome) -> bool:
+        """Record what became of an operator request; False if it was already answered."""
+        with self._db.write(durable=True) as conn:
+            return runtime.insert_request(conn, outcome)
+
+    def request_answered(self, request_id: str) -> bool:
+        with self._db.read() as conn:
+            return runtime.answered(conn, request_id)
+
+    def recent_requests(self, limit: int = 10) -> list[RequestOutcome]:
+        with self._db.read() as conn:
+            return runtime.recent_requests(conn, limit)
+
+    def checkpoint(self) -> None:
+        """Copy every committed page from the WAL into the main file, and empty the WAL."""
+        self._db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # ------------------------------------------------------------------------- status
     def status(
-        self, day: str, *, n_decisions: int = 20, n_halts: int = 10, n_days: int = 7
+        self,
+        day: str,
+        *,
+        n_decisions: int = 20,
+        n_halts: int = 10,
+        n_days: int = 7,
+        calls_since_ms: int | None = None,
     ) -> StatusView:
         """Everything ``accountbuilder status`` shows, read in one consistent snapshot."""
-        return read_status(self._db, day, n_decisions=n_decisions, n_halts=n_halts, n_days=n_days)
+        return read_status(
+            self._db,
+            day,
+            n_decisions=n_decisions,
+            n_halts=n_halts,
+            n_days=n_days,
+            calls_since_ms=calls_since_ms,
+        )
 
     def snapshot(self) -> AbstractContextManager[object]:
         """Hold one read snapshot across several queries (``with store.snapshot(): ...``)."""

@@ -27,6 +27,8 @@ V1_TABLES = {
     "decisions",
     "daily_metrics",
 }
+V2_TABLES = {"owners", "rest_calls", "operator_requests"}
+ALL_VERSIONS = [(1, T0), (2, T0)]
 
 
 def _sql(path, *statements):
@@ -53,17 +55,30 @@ def _dump(path):
         return list(conn.iterdump())
 
 
-def test_i4_new_file_is_created_at_schema_v1(tmp_path):
+def test_i4_new_file_is_created_at_the_latest_schema(tmp_path):
     path = tmp_path / "new.sqlite"
 
     with SqliteStore.open(path, now_ms=T0) as store:
-        assert store.schema_version == LATEST_VERSION == 1
+        assert store.schema_version == LATEST_VERSION == 2
 
-    assert _tables(path) == V1_TABLES
-    assert _versions(path) == [(1, T0)]
+    assert _tables(path) == V1_TABLES | V2_TABLES
+    assert _versions(path) == ALL_VERSIONS
 
 
-def test_i4_v0_store_with_an_empty_version_table_migrates_to_v1(tmp_path):
+def test_i4_a_v1_store_migrates_to_v2_keeping_its_session(tmp_path):
+    path = tmp_path / "v1.sqlite"
+    with SqliteStore.open(path, now_ms=T0, migrations=MIGRATIONS[:1]) as store:
+        store.save_session({"halt": None}, T0)
+
+    with SqliteStore.open(path, now_ms=T0 + 5) as store:
+        assert store.schema_version == 2
+        assert store.load_session() == {"halt": None}
+
+    assert _tables(path) == V1_TABLES | V2_TABLES
+    assert _versions(path) == [(1, T0), (2, T0 + 5)]
+
+
+def test_i4_v0_store_with_an_empty_version_table_migrates_to_the_latest(tmp_path):
     path = tmp_path / "v0.sqlite"
     _sql(
         path,
@@ -72,10 +87,10 @@ def test_i4_v0_store_with_an_empty_version_table_migrates_to_v1(tmp_path):
     )
 
     with SqliteStore.open(path, now_ms=T0 + 7) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == LATEST_VERSION
 
-    assert _tables(path) == V1_TABLES
-    assert _versions(path) == [(1, T0 + 7)]
+    assert _tables(path) == V1_TABLES | V2_TABLES
+    assert _versions(path) == [(1, T0 + 7), (2, T0 + 7)]
 
 
 def test_i4_reopening_a_current_store_changes_nothing(tmp_path):
@@ -86,13 +101,13 @@ def test_i4_reopening_a_current_store_changes_nothing(tmp_path):
     with SqliteStore.open(path, now_ms=T0 + 99) as store:
         assert store.load_session() == {"halt": None}
 
-    assert _versions(path) == [(1, T0)]
+    assert _versions(path) == ALL_VERSIONS
 
 
 def test_i4_newer_schema_is_refused_with_a_clear_error_and_left_untouched(tmp_path):
     path = tmp_path / "future.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    _sql(path, "INSERT INTO schema_version VALUES (2, 'from the future', 5)")
+    _sql(path, "INSERT INTO schema_version VALUES (3, 'from the future', 5)")
     before = _dump(path)
 
     with pytest.raises(SchemaTooNewError) as err:
@@ -100,7 +115,7 @@ def test_i4_newer_schema_is_refused_with_a_clear_error_and_left_untouched(tmp_pa
 
     message = str(err.value)
     assert (
-        "schema version 2" in message and "knows" in message and "Upgrade accountbuilder" in message
+        "schema version 3" in message and "knows" in message and "Upgrade accountbuilder" in message
     )
     assert _dump(path) == before
 
@@ -108,9 +123,9 @@ def test_i4_newer_schema_is_refused_with_a_clear_error_and_left_untouched(tmp_pa
 def test_i4_newer_schema_is_refused_by_a_read_only_open_too(tmp_path):
     path = tmp_path / "future.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    _sql(path, "INSERT INTO schema_version VALUES (3, 'from the future', 5)")
+    _sql(path, "INSERT INTO schema_version VALUES (4, 'from the future', 5)")
 
-    with pytest.raises(SchemaTooNewError, match="schema version 3"):
+    with pytest.raises(SchemaTooNewError, match="schema version 4"):
         SqliteStore.open_readonly(path)
 
 
@@ -127,35 +142,35 @@ def test_i4_database_of_another_program_is_refused(tmp_path):
 def test_i4_an_added_step_migrates_an_older_store(tmp_path):
     path = tmp_path / "s.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    v2 = Migration(2, "add notes", ("CREATE TABLE notes (id INTEGER PRIMARY KEY, ts_ms INTEGER)",))
+    v3 = Migration(3, "add notes", ("CREATE TABLE notes (id INTEGER PRIMARY KEY, ts_ms INTEGER)",))
 
-    with SqliteStore.open(path, now_ms=T0 + 1, migrations=(*MIGRATIONS, v2)) as store:
-        assert store.schema_version == 2
+    with SqliteStore.open(path, now_ms=T0 + 1, migrations=(*MIGRATIONS, v3)) as store:
+        assert store.schema_version == 3
 
     assert "notes" in _tables(path)
-    assert _versions(path) == [(1, T0), (2, T0 + 1)]
+    assert _versions(path) == [*ALL_VERSIONS, (3, T0 + 1)]
 
 
 def test_i4_a_failing_step_leaves_the_store_at_its_old_version(tmp_path):
     path = tmp_path / "s.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    v2 = Migration(2, "ok", ("CREATE TABLE notes (id INTEGER)",))
-    v3 = Migration(3, "broken", ("CREATE TABLE notes (id INTEGER)",))  # already exists
+    v3 = Migration(3, "ok", ("CREATE TABLE notes (id INTEGER)",))
+    v4 = Migration(4, "broken", ("CREATE TABLE notes (id INTEGER)",))  # already exists
 
     with pytest.raises(sqlite3.OperationalError):
-        SqliteStore.open(path, now_ms=T0, migrations=(*MIGRATIONS, v2, v3))
+        SqliteStore.open(path, now_ms=T0, migrations=(*MIGRATIONS, v3, v4))
 
-    assert "notes" not in _tables(path)  # v2 rolled back with v3: all or none
-    assert _versions(path) == [(1, T0)]
+    assert "notes" not in _tables(path)  # v3 rolled back with v4: all or none
+    assert _versions(path) == ALL_VERSIONS
 
 
 def test_i4_read_only_open_of_an_older_store_asks_for_a_migration(tmp_path):
     path = tmp_path / "s.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    v2 = Migration(2, "later", ("CREATE TABLE notes (id INTEGER)",))
+    v3 = Migration(3, "later", ("CREATE TABLE notes (id INTEGER)",))
 
     with pytest.raises(SchemaTooOldError, match="start the runner once"):
-        SqliteStore.open_readonly(path, latest=v2.version)
+        SqliteStore.open_readonly(path, latest=v3.version)
 
 
 def test_i4_read_only_open_of_a_missing_file_says_so(tmp_path):

@@ -13,6 +13,7 @@ from accountbuilder.records.examples import (
     example_rejection,
 )
 from accountbuilder.store import SqliteStore
+from accountbuilder.store.migrations import LATEST_VERSION
 
 
 def _fill(store):
@@ -31,7 +32,7 @@ def test_i4_status_view_holds_session_intents_trades_halts_decisions_metrics(sto
     with SqliteStore.open_readonly(db_path) as reader:
         view = reader.status("2024-03-01", n_decisions=2)
 
-    assert view.schema_version == 1
+    assert view.schema_version == LATEST_VERSION
     assert view.session.doc == {"halt": {"reason": "DROP_1M"}}
     assert [i.intent_id for i in view.open_intents] == ["int-sl"]
     assert view.trades_today == (example_entry(), example_exit())
