@@ -7,6 +7,10 @@ only, B3) — switching only with nothing open; read the exchange's truth and bu
 from the stored session (F5, I4); look up every send a crash left unresolved (G2). Then tick
 every ``tick_s`` until SIGINT/SIGTERM: cancel the entry orders, keep the stop and the
 take-profit, persist, exit 0. ``accountbuilder status`` reads the same store meanwhile.
+
+Before anything else the store's lock is taken (a second runner on the same store exits 2
+naming the first); the REST budget starts from the calls the store recorded (F1 across
+restarts); ``halt reset`` requests are answered, each one, in the store (E5).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,18 +49,23 @@ from accountbuilder.health.rest_budget import RestBudget
 from accountbuilder.marketdata.view import Staleness
 from accountbuilder.records.sinks import BIND_KEY, RecordKind, sink_config, text_format
 from accountbuilder.store.errors import StoreError
+from accountbuilder.store.lock import StoreLock
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner import failpoints
 from accountbuilder_runner.bootstrap import start_core
+from accountbuilder_runner.budget_journal import journaled_budget
 from accountbuilder_runner.drivers.live import LiveDriver
 from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.live_args import add_arguments
 from accountbuilder_runner.recorder import Recorder
-from accountbuilder_runner.requests import take_requests
+from accountbuilder_runner.requests import RequestQueue
+from accountbuilder_runner.store_owner import record_owner, take_store
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 STREAMS_READY_S = 10.0
+# What a start answer nobody could read raises below the adapter's typed errors (ccxt parsing).
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
 LIVE_STALENESS = Staleness(mark_ms=10_000, account_ms=300_000)
 
 
@@ -131,7 +141,7 @@ async def open_session(
     saved: dict | None = None,
     recorder: Recorder | None = None,
     staleness: Staleness = LIVE_STALENESS,
-    store_path: str | None = None,
+    requests: RequestQueue | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> LiveSession:
     """Verify the key and the account, read the truth, build the core and its driver."""
@@ -153,12 +163,28 @@ async def open_session(
         adapter,
         executor,
         budget,
-        on_outbox=recorder.on_outbox if recorder else None,
+        on_outbox=_committing(recorder, requests),
         on_results=recorder.on_results if recorder else None,
-        requests=(lambda now: take_requests(store_path, now)) if store_path else None,
+        requests=requests.take if requests else None,
     )
     driver.pending = list(started.startup_events)
     return LiveSession(adapter, started.core, driver, budget, started.restored)
+
+
+def _committing(
+    recorder: Recorder | None, requests: RequestQueue | None
+) -> Callable[[int, Any, TradingCore], None] | None:
+    """Commit the outbox, then answer the operator requests it settles (E5)."""
+    if recorder is None:
+        return None
+    if requests is None:
+        return recorder.on_outbox
+
+    def on_outbox(now_ms: int, out: Any, core: TradingCore) -> None:
+        recorder.on_outbox(now_ms, out, core)
+        requests.settle(now_ms, out)
+
+    return on_outbox
 
 
 async def first_ticks(session: LiveSession, clock: Callable[[], int]) -> list[str]:
@@ -192,6 +218,25 @@ def run_live(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     store_path = Path(getattr(args, "state", None) or config.runner.store_path)
+    try:
+        lock = take_store(store_path, wall_clock_ms())  # before logs and store are touched
+    except StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return _run_locked(args, config, credentials, failpoint, store_path, lock)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    args: argparse.Namespace,
+    config: AppConfig,
+    credentials: Credentials,
+    failpoint: tuple | None,
+    store_path: Path,
+    lock: StoreLock,
+) -> int:
     log_dir = Path(getattr(args, "log_dir", None) or config.runner.log_dir)
     _logging(log_dir, credentials)
     if failpoint is not None:
@@ -212,7 +257,7 @@ def run_live(args: argparse.Namespace) -> int:
         stop_trigger_by=config.execution.stop_trigger_by,
     )
     try:
-        return asyncio.run(_main(config, credentials, settings, store_path))
+        return asyncio.run(_main(config, credentials, settings, store_path, lock))
     except StoreError as e:
         logger.error("store {}: {}", store_path, e)
         return EXIT_BAD_INPUT
@@ -222,21 +267,27 @@ def run_live(args: argparse.Namespace) -> int:
 
 
 async def _main(
-    config: AppConfig, credentials: Credentials, settings: BybitSettings, store_path: Path
+    config: AppConfig,
+    credentials: Credentials,
+    settings: BybitSettings,
+    store_path: Path,
+    lock: StoreLock,
 ) -> int:
-    clock, budget = wall_clock_ms, RestBudget()
-    adapter = BybitExchange.connect(credentials, settings, budget, clock)
+    clock = wall_clock_ms
     store = SqliteStore.open(store_path, now_ms=clock())
+    try:
+        record_owner(store, lock, "live")
+        budget = journaled_budget(store, clock())
+    except BaseException:
+        store.close()
+        raise
+    adapter = BybitExchange.connect(credentials, settings, budget, clock)
     recorder = Recorder(store, budget, mode="live")
     try:
         saved = store.load_session()
         recorder.restart(clock())
-        session = await open_session(
-            adapter, config, budget, clock, saved=saved, recorder=recorder,
-            store_path=str(store_path),
-        )  # fmt: skip
+        session = await _start(adapter, config, budget, clock, saved, recorder, store_path)
         logger.info("live on {}; session {}", _venue(settings), "resumed" if saved else "new")
-        await first_ticks(session, clock)
         stop = _stop_on_signals()
         await session.driver.run(clock, stop, config.runner.tick_s * 1000)
         await session.driver.shutdown(clock())
@@ -252,6 +303,38 @@ async def _main(
     finally:
         await adapter.close()
         store.close()
+
+
+async def _start(
+    adapter: BybitExchange,
+    config: AppConfig,
+    budget: RestBudget,
+    clock: Callable[[], int],
+    saved: dict | None,
+    recorder: Recorder,
+    store_path: Path,
+) -> LiveSession:
+    """Open the session and run its first ticks; an unreadable start answer refuses to start."""
+    try:
+        session = await open_session(
+            adapter, config, budget, clock, saved=saved, recorder=recorder,
+            requests=RequestQueue(store_path, recorder.store),
+        )  # fmt: skip
+        await first_ticks(session, clock)
+    except UNREADABLE as e:
+        raise StartRefused(
+            f"an exchange answer at start could not be read ({type(e).__name__}: "
+            f"{str(e)[:200]} in {_where(e)}); nothing was sent. Check the venue URL, then "
+            "start again"
+        ) from None
+    return session
+
+
+def _where(error: BaseException) -> str:
+    """The innermost frame of our own code that raised: ``function (file:line)``."""
+    ours = [f for f in traceback.extract_tb(error.__traceback__) if "accountbuilder" in f.filename]
+    frame = ours[-1] if ours else traceback.extract_tb(error.__traceback__)[-1]
+    return f"{frame.name} ({Path(frame.filename).name}:{frame.lineno})"
 
 
 def _stop_on_signals() -> asyncio.Event:

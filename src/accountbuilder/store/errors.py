@@ -11,6 +11,10 @@ class StoreNotFoundError(StoreError):
     """A read-only open of a store file that does not exist."""
 
 
+class UnreadableStoreError(StoreError):
+    """SQLite cannot open or read the file (not a database, damaged, read-only directory)."""
+
+
 class NotAStoreError(StoreError):
     """The file is an SQLite database, but not an accountbuilder store."""
 

@@ -9,7 +9,8 @@ every write takes ``ts_ms`` from the caller.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +24,7 @@ from accountbuilder.records.trade_log import TradeRecord
 from accountbuilder.store import decisions, intents, journal, runtime, session
 from accountbuilder.store.connection import Database
 from accountbuilder.store.decisions import DecisionWrite, DecisionWriter
+from accountbuilder.store.errors import UnreadableStoreError
 from accountbuilder.store.intents import IntentAction, IntentRecord, IntentStatus
 from accountbuilder.store.migrations import (
     LATEST_VERSION,
@@ -72,12 +74,8 @@ class SqliteStore:
         ``path`` may be ``":memory:"`` (backtests, tests). ``collapse_rejections`` stores runs
         of identical consecutive rejections as one row with a count.
         """
-        db = Database.open(path)
-        try:
-            version = migrate(db, now_ms, migrations)
-        except BaseException:
-            db.close()
-            raise
+        db = _opened(lambda: Database.open(path), path)
+        version = _checked(db, lambda: migrate(db, now_ms, migrations))
         return cls(
             db,
             version,
@@ -89,13 +87,8 @@ class SqliteStore:
     @classmethod
     def open_readonly(cls, path: str | Path, *, latest: int = LATEST_VERSION) -> SqliteStore:
         """Open an existing store for reading only (safe while a runner writes to it)."""
-        db = Database.open(path, readonly=True)
-        try:
-            version = check_readable(db, latest)
-        except BaseException:
-            db.close()
-            raise
-        return cls(db, version)
+        db = _opened(lambda: Database.open(path, readonly=True), path)
+        return cls(db, _checked(db, lambda: check_readable(db, latest)))
 
     @property
     def path(self) -> str:
@@ -327,3 +320,29 @@ class SqliteStore:
         """SQLite's ``PRAGMA integrity_check`` answer (``"ok"`` when the file is sound)."""
         with self._db.read() as conn:
             return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _unreadable(path: object, error: sqlite3.Error) -> UnreadableStoreError:
+    return UnreadableStoreError(
+        f"{path}: SQLite cannot use this file ({error}): is it a damaged store, another "
+        "file, or in a read-only directory? Point --state / store_path at a good store"
+    )
+
+
+def _opened(open_db: Callable[[], Database], path: object) -> Database:
+    try:
+        return open_db()
+    except sqlite3.Error as e:
+        raise _unreadable(path, e) from e
+
+
+def _checked(db: Database, step: Callable[[], int]) -> int:
+    """Run the schema step (migrate or check); close ``db`` if it fails."""
+    try:
+        return step()
+    except sqlite3.Error as e:
+        db.close()
+        raise _unreadable(db.path, e) from e
+    except BaseException:
+        db.close()
+        raise

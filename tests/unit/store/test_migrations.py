@@ -15,6 +15,7 @@ from accountbuilder.store import (
     SqliteStore,
     StoreNotFoundError,
 )
+from accountbuilder.store.errors import UnreadableStoreError
 from accountbuilder.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
 
 V1_TABLES = {
@@ -157,8 +158,10 @@ def test_i4_a_failing_step_leaves_the_store_at_its_old_version(tmp_path):
     v3 = Migration(3, "ok", ("CREATE TABLE notes (id INTEGER)",))
     v4 = Migration(4, "broken", ("CREATE TABLE notes (id INTEGER)",))  # already exists
 
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(UnreadableStoreError) as err:
         SqliteStore.open(path, now_ms=T0, migrations=(*MIGRATIONS, v3, v4))
+
+    assert isinstance(err.value.__cause__, sqlite3.OperationalError)
 
     assert "notes" not in _tables(path)  # v3 rolled back with v4: all or none
     assert _versions(path) == ALL_VERSIONS
