@@ -64,13 +64,16 @@ from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 STREAMS_READY_S = 10.0
-# What a start answer nobody could read raises below the adapter's typed errors (ccxt parsing).
-UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
 LIVE_STALENESS = Staleness(mark_ms=10_000, account_ms=300_000)
 
 
 class StartRefused(Exception):
     """The account is not in a state the bot may trade from; the message says what to do."""
+
+
+# Errors at start that are already typed (and answered by ``_main``); anything else there is
+# an answer nobody could read (ccxt parsing a wrong-shape answer, a KeyError in a mapping).
+TYPED_AT_START = (StartRefused, port_errors.ExchangeError, StoreError)
 
 
 def wall_clock_ms() -> int:
@@ -321,11 +324,13 @@ async def _start(
             requests=RequestQueue(store_path, recorder.store),
         )  # fmt: skip
         await first_ticks(session, clock)
-    except UNREADABLE as e:
+    except TYPED_AT_START:
+        raise
+    except Exception as e:
         raise StartRefused(
             f"an exchange answer at start could not be read ({type(e).__name__}: "
-            f"{str(e)[:200]} in {_where(e)}); nothing was sent. Check the venue URL, then "
-            "start again"
+            f"{str(e)[:200]} in {_where(e)}). Check the venue (--exchange-url, Bybit status), "
+            "then start again"
         ) from None
     return session
 

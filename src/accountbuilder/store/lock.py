@@ -84,7 +84,10 @@ class StoreLock:
     def acquire(cls, store: str | Path, holder: Holder) -> StoreLock:
         """Lock ``store`` for this process, or raise ``StoreLockedError`` naming the holder."""
         path = lock_path(store)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"{store}: cannot create its folder: {e.strerror}") from None
         while True:
             fd = _open(path)
             try:
@@ -132,7 +135,7 @@ def _open(path: Path) -> int:
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
-        raise StoreError(f"cannot open the lock file {path}: {e.strerror}") from None
+        raise StoreError(f"{path}: cannot open the lock file: {e.strerror}") from None
 
 
 def _same_file(fd: int, path: Path) -> bool:

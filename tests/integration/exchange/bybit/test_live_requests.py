@@ -7,8 +7,8 @@ import json
 
 from tests.integration.exchange.bybit.livekit import LiveKit
 
-from accountbuilder.emergency.halts import HaltPhase
 from accountbuilder.domain.reasons import ReasonCode
+from accountbuilder.emergency.halts import HaltPhase
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import (
