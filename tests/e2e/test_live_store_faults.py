@@ -17,7 +17,7 @@ from tests.e2e.test_live_runner import market, read_until, runner, started_fake
 
 REPO = Path(__file__).resolve().parents[2]
 KEY_CHECK = "/v5/user/query-api"
-F1_LIMIT, WINDOW_MS = 90, 60_000
+F1_LIMIT, F1_ORDINARY, WINDOW_MS = 90, 80, 60_000
 
 
 async def _cli(*args: str) -> tuple[int, str, str]:
@@ -84,7 +84,7 @@ async def test_f1_sigkill_restart_loop_stays_within_90_calls_in_any_60_s(tmp_pat
         await server.stop()
 
     stamps = [r.time_ms for r in server.requests if r.time_ms >= since]
-    assert len(stamps) > F1_LIMIT  # the loop did try to spend more than one window allows
+    assert len(stamps) >= F1_ORDINARY  # the budget, not the loop, set the pace
     assert worst_window(stamps) <= F1_LIMIT, worst_window(stamps)
 
 
