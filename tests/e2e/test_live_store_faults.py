@@ -17,7 +17,8 @@ from tests.e2e.test_live_runner import market, read_until, runner, started_fake
 
 REPO = Path(__file__).resolve().parents[2]
 KEY_CHECK = "/v5/user/query-api"
-F1_LIMIT, F1_ORDINARY, WINDOW_MS = 90, 80, 60_000
+F1_LIMIT, WINDOW_MS = 90, 60_000
+STARTUP_CALLS = 15  # docs/live.md: about 20 REST calls to start
 
 
 async def _cli(*args: str) -> tuple[int, str, str]:
@@ -71,21 +72,22 @@ async def test_f1_sigkill_restart_loop_stays_within_90_calls_in_any_60_s(tmp_pat
     server = await started_fake()
     stop_market = asyncio.Event()
     ticker = asyncio.create_task(market(server, stop_market))
-    since = int(time.time() * 1000)
+    since, logs = int(time.time() * 1000), []
     try:
         for _ in range(8):  # 8 SIGKILL-restarts in ~32 s (issue 15: 131 calls in one window)
             proc = await runner(server, tmp_path)
             await asyncio.sleep(4.0)
             proc.send_signal(signal.SIGKILL)
-            await proc.wait()
+            logs.append((await proc.communicate())[1].decode())
     finally:
         stop_market.set()
         await ticker
         await server.stop()
 
     stamps = [r.time_ms for r in server.requests if r.time_ms >= since]
-    assert len(stamps) >= F1_ORDINARY  # the budget, not the loop, set the pace
-    assert worst_window(stamps) <= F1_LIMIT, worst_window(stamps)
+    assert len(stamps) >= 2 * STARTUP_CALLS  # several starts did get through
+    assert any("restored from the store" in log for log in logs[1:])
+    assert worst_window(stamps) <= F1_LIMIT, worst_window(stamps)  # 146 without the journal
 
 
 def read_only_store(tmp_path: Path) -> Path:
