@@ -61,11 +61,7 @@ def test_f6_a_bad_crc_names_the_file(tmp_path):
     data[-8] ^= 0xFF  # the CRC32 in the gzip trailer
     path.write_bytes(bytes(data))
 
-    assert (
-        refusal(path)
-        == "c.csv.gz: not a readable gzip file (CRC check failed 0x"
-        + refusal(path).split("0x", 1)[1]
-    )
+    assert refusal(path).startswith("c.csv.gz: not a readable gzip file (CRC check failed")
 
 
 @pytest.mark.parametrize(
