@@ -179,7 +179,9 @@ def candles_from_columns(
 def _fail_at(source: str, mask: np.ndarray, what: str, ts: np.ndarray) -> None:
     if mask.any():
         i = int(np.argmax(mask))
-        raise CandleFileError(f"{source} line {i + 2} (ts_ms={int(ts[i])}): {what}")
+        t = ts[i]
+        shown = int(t) if np.isfinite(t) else float(t)  # an infinite ts_ms is shown as inf
+        raise CandleFileError(f"{source} line {i + 2} (ts_ms={shown}): {what}")
 
 
 def _check_values(source, ts, o, h, lo, c, v) -> None:

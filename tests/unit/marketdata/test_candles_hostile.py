@@ -89,6 +89,13 @@ def test_f6_a_reversed_file_says_not_sorted_not_too_few_candles(tmp_path):
     )
 
 
+def test_f6_an_infinite_timestamp_is_named_not_an_overflow(tmp_path):
+    lines = rows(3)
+    lines[1] = "1e999" + lines[1][13:]  # the fuzz test's find under the thorough profile
+
+    assert "c.csv line 3 (ts_ms=inf): ts_ms is NaN or infinite" in refusal(write(tmp_path, lines))
+
+
 # --- fuzz -------------------------------------------------------------------------------------
 CELLS = st.one_of(
     st.integers(-(10**20), 10**20).map(str),
