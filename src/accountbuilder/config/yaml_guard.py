@@ -83,6 +83,7 @@ class _Open:
 class _Budget:
     stack: list[_Open] = field(default_factory=list)
     anchors: dict[str, int] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
     aliases: int = 0
     nodes: int = 0
 
@@ -119,6 +120,11 @@ def check(text: str, language: str = "YAML") -> None:
 
 def _check_event(event: Any, budget: _Budget) -> None:
     mark = event.start_mark
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None and not isinstance(event, AliasEvent):
+        if anchor in budget.seen:
+            _refuse(mark, f"anchor &{anchor} is defined twice")
+        budget.seen.add(anchor)
     if isinstance(event, CollectionStartEvent):
         if len(budget.stack) >= MAX_DEPTH:
             _refuse(mark, f"nested deeper than {MAX_DEPTH} levels")

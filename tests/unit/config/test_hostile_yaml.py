@@ -75,6 +75,13 @@ def test_i8_few_aliases_expanding_past_the_node_limit_are_refused(tmp_path):
     _assert_located(message)
 
 
+def test_i8_an_anchor_defined_twice_is_refused(tmp_path):
+    doc = b"maker_fee: &a 0.0001\ntaker_fee: &a 0.0006\n"
+    message = _refusal(_config_dir(tmp_path, "risk_config.yaml", doc))
+
+    assert "risk_config.yaml:2:12: anchor &a is defined twice" in message
+
+
 def test_i8_a_huge_value_is_quoted_cut_in_the_error(tmp_path):
     value = "x" * 900
     message = _refusal(_config_dir(tmp_path, "risk_config.yaml", f"maker_fee: {value}\n".encode()))
