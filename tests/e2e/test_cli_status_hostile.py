@@ -102,6 +102,29 @@ def test_i9_a_wrong_shape_session_document_is_located(tmp_path, doc, expected):
     assert err == f"error: {path}: latest session revision: {expected}\n"
 
 
+def test_i9_reasons_of_the_wrong_shape_are_shown_not_a_traceback(tmp_path):
+    # found by the thorough fuzz run
+    path = _store(tmp_path / "s.sqlite", {"halt": {"phase": "halt", "reasons": 1}})
+
+    code, out, _ = _run("status", "--state", str(path))
+
+    assert code == 0 and "halt         halt  1" in out
+
+
+def test_i9_a_damaged_page_holding_bad_utf8_exits_2(tmp_path):
+    # found by the thorough fuzz run: sqlite3 raised UnicodeDecodeError reading a table name
+    path = _store(tmp_path / "s.sqlite")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"tablesessionsession")
+    assert at > 0
+    data[at + 5] = 0x80  # the name column of the table's sqlite_master row: invalid UTF-8
+    path.write_bytes(bytes(data))
+
+    code, _, err = _run("status", "--state", str(path))
+
+    assert code == BAD_INPUT and err.startswith(f"error: cannot read {path}")
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=10),
     lambda inner: (

@@ -97,7 +97,7 @@ def _stored_halt(store: Path) -> dict[str, Any] | str:
     try:
         with SqliteStore.open_readonly(store) as reader:
             doc = reader.load_session()
-    except (StoreError, sqlite3.Error) as e:
+    except (StoreError, sqlite3.Error, UnicodeDecodeError) as e:  # damaged pages
         return str(e)
     halt = doc.get("halt") if isinstance(doc, dict) else None
     if doc is not None and not isinstance(halt, dict | None):

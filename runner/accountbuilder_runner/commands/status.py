@@ -175,7 +175,7 @@ def _print_text(s: dict[str, Any]) -> None:
         f"mark {rt.get('mark_price')}"
     )
     print(
-        f"halt         {halt.get('phase')} {halt.get('kind') or ''} {', '.join(map(str, halt.get('reasons') or []))}"
+        f"halt         {halt.get('phase')} {halt.get('kind') or ''} {_listed(halt.get('reasons'))}"
     )
     blocks = ", ".join(f"{b['reason']} until {b['until']}" for b in s["blocks"]) or "none"
     print(f"blocks       {blocks}")
@@ -201,6 +201,10 @@ def _print_text(s: dict[str, Any]) -> None:
         print(f"  decision {d['ts']}  {'ACCEPT' if d['accepted'] else d['reason']}  x{d['count']}")
 
 
+def _listed(values: Any) -> str:
+    return ", ".join(map(str, values)) if isinstance(values, list) else str(values or "")
+
+
 def _runner_text(runner: dict[str, Any] | None) -> str:
     if runner is None:
         return "none recorded"
@@ -215,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with SqliteStore.open_readonly(args.state) as store:
             summary = collect(store, int(time.time() * 1000), args.state)
-    except (StoreError, sqlite3.Error) as e:
+    except (StoreError, sqlite3.Error, UnicodeDecodeError) as e:  # damaged pages
         print(f"error: cannot read {args.state}: {e}", file=sys.stderr)
         return 2
     except SessionShapeError as e:

@@ -322,7 +322,7 @@ class SqliteStore:
             return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
 
-def _unreadable(path: object, error: sqlite3.Error) -> UnreadableStoreError:
+def _unreadable(path: object, error: Exception) -> UnreadableStoreError:
     return UnreadableStoreError(
         f"{path}: SQLite cannot use this file ({error}): is it a damaged store, another "
         "file, or in a read-only directory? Point --state / store_path at a good store"
@@ -340,7 +340,7 @@ def _checked(db: Database, step: Callable[[], int]) -> int:
     """Run the schema step (migrate or check); close ``db`` if it fails."""
     try:
         return step()
-    except sqlite3.Error as e:
+    except (sqlite3.Error, UnicodeDecodeError) as e:  # a damaged page may hold bad UTF-8
         db.close()
         raise _unreadable(db.path, e) from e
     except BaseException:
