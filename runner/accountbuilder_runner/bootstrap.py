@@ -25,6 +25,11 @@ from accountbuilder.signal.source import SignalSource
 ATR_SEED_DAYS = 30
 
 
+def transition_loggers(machine_name: str) -> list[object]:
+    """Each machine's transitions are logged under its own name (audit, issue 13)."""
+    return [TransitionLogger(machine_name)]
+
+
 @dataclass
 class Started:
     core: TradingCore
@@ -54,13 +59,12 @@ async def start_core(
     position = await port.fetch_position()
     orders = tuple(await port.fetch_open_orders())
     settings = await port.fetch_settings()
-    listeners_main = [TransitionLogger("main")]
     if saved is not None:
-        state = SessionState.from_dict(saved, listeners=listeners_main)
+        state = SessionState.from_dict(saved, listeners=transition_loggers)
     else:
         leverage = min(settings.leverage, config.stage.stages.s1.leverage)
         state = SessionState.fresh(
-            now_ms, leverage, config.runner.backtest_winrate, listeners=listeners_main
+            now_ms, leverage, config.runner.backtest_winrate, listeners=transition_loggers
         )
     view = MarketView(staleness=staleness or Staleness())
     view.seed_daily(daily)

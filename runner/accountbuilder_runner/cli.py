@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "halt",
     "config_check",
     "diagram",
+    "notify",
 )
 
 EPILOG = """\
@@ -31,6 +32,7 @@ examples:
   accountbuilder halt reset --reason TEXT    lift a manual HALT (recorded in the halt log)
   accountbuilder config check config/*.yaml  validate config files
   accountbuilder diagram --format mermaid    the state machines as a diagram
+  accountbuilder notify test                 send a test message to every notification URL
 
 exit codes: 0 ok, 1 check failed / run ended halted, 2 bad input, 3 missing tool, 130 interrupted
 """

@@ -1,9 +1,11 @@
-"""Execute the core's commands against an exchange port; turn each outcome into an event.
+"""Execute the core's commands against an exchange port; turn each outcome into events.
 
 Every REST call passes the F1 budget first (protective calls may use the reserve); a call that
-does not fit before its deadline is never sent and comes back as ``BudgetExhausted``. Typed
-port errors become ``CommandFailed`` with the error's class name; a timeout is
-``OutcomeUnknown``, never "rejected" (SPEC G2). Round trips are reported for E2.
+does not fit before its deadline is never sent and comes back as ``BUDGET_EXHAUSTED``. Port
+errors become ``CommandFailed`` with their ``FailureKind`` (mapped once, in
+``exchange.errors``); a timeout is ambiguous, never "rejected" (SPEC G2). A place, amend or
+cancel that succeeds is an ack and nothing more (G8, F4); a lookup's answer is a REST read of
+the order, delivered as ``OrderUpdated(via_rest=True)``. Round trips are reported for E2.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from accountbuilder.domain.events import (
     CommandSucceeded,
     ExchangeEvent,
     ExchangeSnapshotFetched,
+    OrderUpdated,
     RestRoundTrip,
 )
-from accountbuilder.exchange.errors import ExchangeError
+from accountbuilder.domain.requests import FailureKind, RequestId
+from accountbuilder.exchange.errors import ExchangeError, failure_kind
 from accountbuilder.exchange.port import ExchangePort
 from accountbuilder.health.rest_budget import Grant, RestBudget, acquire
 from accountbuilder_runner import failpoints
@@ -56,60 +60,46 @@ class CommandExecutor:
         self.sent = 0
 
     async def execute(self, command: AnyCommand) -> list[ExchangeEvent]:
-        intent, cid, protective, call = self._plan(command)
+        request, call = command.request, self._call(command)
         now = self.clock()
+        protective = command.protective
         deadline = now + (PROTECTIVE_DEADLINE_MS if protective and self.wait_for_budget else 0)
         calls = 2 if isinstance(command, Reconcile) else 1
         for _ in range(calls):
             grant = await acquire(self.budget, self.clock, self.sleep, protective, deadline)
             if not isinstance(grant, Grant):
-                return [self._failed(intent, cid, "BudgetExhausted", str(grant))]
+                return [self.failed(request, FailureKind.BUDGET_EXHAUSTED, str(grant))]
         start = self.clock()
         self.sent += calls
         try:
             result = await call()
         except ExchangeError as e:
-            return [self._trip(start, command), self._failed(intent, cid, type(e).__name__, str(e))]
+            return [self._trip(start, command), self.failed(request, failure_kind(e), str(e))]
         except TimeoutError as e:
-            return [self._trip(start, command), self._failed(intent, cid, "OutcomeUnknown", str(e))]
+            trip = self._trip(start, command)
+            return [trip, self.failed(request, FailureKind.OUTCOME_UNKNOWN, str(e) or "timeout")]
         if isinstance(command, PlaceOrder | AmendOrder | CancelOrder):
             failpoints.hit("after_send")
-        return [self._trip(start, command), self._succeeded(command, intent, cid, result)]
+        return [self._trip(start, command), *self._succeeded(command, request, result)]
 
-    def _plan(self, command: AnyCommand):
+    def _call(self, command: AnyCommand) -> Callable[[], Awaitable[Any]]:
         port = self.port
         if isinstance(command, PlaceOrder):
-            spec = command.spec
-            protective = spec.role.is_protective
-            return command.intent_id, spec.client_id, protective, lambda: port.place_order(spec)
+            return lambda: port.place_order(command.spec)
         if isinstance(command, AmendOrder):
-
-            def call():
-                return port.amend_order(
-                    command.client_id, qty=command.qty, trigger_price=command.trigger_price
-                )
-
-            return command.intent_id, command.client_id, command.protective, call
+            return lambda: port.amend_order(
+                command.client_id, qty=command.qty, trigger_price=command.trigger_price
+            )
         if isinstance(command, CancelOrder):
-            return (
-                command.intent_id,
-                command.client_id,
-                command.protective,
-                lambda: port.cancel_order(command.client_id),
-            )
+            return lambda: port.cancel_order(command.client_id)
         if isinstance(command, LookupOrder):
-            return (
-                f"{command.client_id}:lookup",
-                command.client_id,
-                True,
-                lambda: port.fetch_order(command.client_id),
-            )
+            return lambda: port.fetch_order(command.client_id)
         if isinstance(command, SetLeverage):
-            return command.intent_id, "", False, lambda: port.set_leverage(command.leverage)
+            return lambda: port.set_leverage(command.leverage)
         if isinstance(command, Reconcile):
             # Reads never take the protective reserve: F3's 1 s reconcile (2 calls) would exceed
             # F1's 80 ordinary calls a minute, and the budget wins (it is never exceeded).
-            return f"reconcile:{command.reason}", "", False, self._fetch_truth
+            return self._fetch_truth
         raise TypeError(f"unknown command {command!r}")
 
     async def _fetch_truth(self):
@@ -124,25 +114,36 @@ class CommandExecutor:
             latency_ms=now - start,
         )
 
-    def _failed(self, intent: str, cid: str, kind: str, message: str) -> CommandFailed:
+    def failed(self, request: RequestId, failure: FailureKind, message: str) -> CommandFailed:
         now = self.clock()
         return CommandFailed(
-            exchange_ts_ms=now,
-            local_ts_ms=now,
-            intent_id=intent,
-            client_id=cid,
-            kind=kind,
-            message=message,
+            exchange_ts_ms=now, local_ts_ms=now, request=request, failure=failure, message=message
         )
 
-    def _succeeded(self, command: AnyCommand, intent: str, cid: str, result: Any) -> ExchangeEvent:
+    def _succeeded(
+        self, command: AnyCommand, request: RequestId, result: Any
+    ) -> list[ExchangeEvent]:
         now = self.clock()
         if isinstance(command, Reconcile):
             position, orders = result
-            return ExchangeSnapshotFetched(
-                exchange_ts_ms=now, local_ts_ms=now, position=position, open_orders=orders
+            return [
+                ExchangeSnapshotFetched(
+                    exchange_ts_ms=now, local_ts_ms=now, position=position, open_orders=orders
+                )
+            ]
+        if isinstance(command, LookupOrder):
+            found = result is not None
+            answer = CommandSucceeded(
+                exchange_ts_ms=now, local_ts_ms=now, request=request, found=found
             )
-        order = result if result is not None and hasattr(result, "client_id") else None
-        return CommandSucceeded(
-            exchange_ts_ms=now, local_ts_ms=now, intent_id=intent, client_id=cid, order=order
-        )
+            if not found:
+                return [answer]
+            read = OrderUpdated(exchange_ts_ms=now, local_ts_ms=now, order=result, via_rest=True)
+            return [read, answer]
+        # An ack (SPEC G8, F4): only the order id, never the order's state.
+        order_id = str(getattr(result, "order_id", "") or "")
+        return [
+            CommandSucceeded(
+                exchange_ts_ms=now, local_ts_ms=now, request=request, order_id=order_id
+            )
+        ]

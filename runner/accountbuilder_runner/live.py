@@ -6,7 +6,9 @@ the configured margin mode (isolated by default, SPEC C5) and the leverage (set 
 only, B3) — switching only with nothing open; read the exchange's truth and build the core
 from the stored session (F5, I4); look up every send a crash left unresolved (G2). Then tick
 every ``tick_s`` until SIGINT/SIGTERM: cancel the entry orders, keep the stop and the
-take-profit, persist, exit 0. ``accountbuilder status`` reads the same store meanwhile.
+take-profit, persist, exit 0. ``accountbuilder status`` reads the same store meanwhile. With
+notification URLs configured, the start, the clean stop and the run's news are notified
+(docs/notifications.md); the URLs are masked in every log like the key pair.
 
 Before anything else the store's lock is taken (a second runner on the same store exits 2
 naming the first); the REST budget starts from the calls the store recorded (F1 across
@@ -22,7 +24,6 @@ import os
 import signal
 import sys
 import time
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -57,23 +58,16 @@ from accountbuilder_runner.budget_journal import journaled_budget
 from accountbuilder_runner.drivers.live import LiveDriver
 from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.live_args import add_arguments
+from accountbuilder_runner.notify import Notifier, NotifyUrlError, build_notifier
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import RequestQueue
+from accountbuilder_runner.start_guard import StartRefused, unreadable_answers_refused
 from accountbuilder_runner.store_owner import record_owner, take_store
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 STREAMS_READY_S = 10.0
 LIVE_STALENESS = Staleness(mark_ms=10_000, account_ms=300_000)
-
-
-class StartRefused(Exception):
-    """The account is not in a state the bot may trade from; the message says what to do."""
-
-
-# Errors at start that are already typed (and answered by ``_main``); anything else there is
-# an answer nobody could read (ccxt parsing a wrong-shape answer, a KeyError in a mapping).
-TYPED_AT_START = (StartRefused, port_errors.ExchangeError, StoreError)
 
 
 def wall_clock_ms() -> int:
@@ -143,6 +137,7 @@ async def open_session(
     *,
     saved: dict | None = None,
     recorder: Recorder | None = None,
+    notifier: Notifier | None = None,
     staleness: Staleness = LIVE_STALENESS,
     requests: RequestQueue | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -160,42 +155,47 @@ async def open_session(
     )
     state = started.core.state
     state.leverage_in_force = min(state.leverage_in_force, leverage)  # B3: only ever down
+    if notifier is not None:
+        notifier.attach(started.core)
     executor = CommandExecutor(adapter.for_executor(), budget, clock, sleep=sleep)
     driver = LiveDriver(
         started.core,
         adapter,
         executor,
         budget,
-        on_outbox=_committing(recorder, requests),
-        on_results=recorder.on_results if recorder else None,
+        on_outbox=_each_round(recorder, notifier, requests),
         requests=requests.take if requests else None,
     )
     driver.pending = list(started.startup_events)
     return LiveSession(adapter, started.core, driver, budget, started.restored)
 
 
-def _committing(
-    recorder: Recorder | None, requests: RequestQueue | None
-) -> Callable[[int, Any, TradingCore], None] | None:
-    """Commit the outbox, then answer the operator requests it settles (E5)."""
-    if recorder is None:
-        return None
-    if requests is None:
-        return recorder.on_outbox
+def _each_round(
+    recorder: Recorder | None, notifier: Notifier | None, requests: RequestQueue | None = None
+):
+    """The driver's ``on_outbox``: commit first (I4), then answer the operator requests the
+    round settled (E5), then notify what the round produced."""
+    if notifier is None and requests is None:
+        return recorder.on_outbox if recorder else None
 
-    def on_outbox(now_ms: int, out: Any, core: TradingCore) -> None:
-        recorder.on_outbox(now_ms, out, core)
-        requests.settle(now_ms, out)
+    def on_outbox(now_ms: int, out, core: TradingCore) -> None:
+        if recorder is not None:
+            recorder.on_outbox(now_ms, out, core)
+        if requests is not None:
+            requests.settle(now_ms, out)
+        if notifier is not None:
+            notifier.on_outbox(now_ms, out, core)
 
     return on_outbox
 
 
 async def first_ticks(session: LiveSession, clock: Callable[[], int]) -> list[str]:
-    """Tick on the startup truth, then look up the sends a crash left unresolved (G2)."""
-    await session.driver.step(clock())
-    unresolved = session.driver.resume_unresolved(clock())
+    """Tick on the startup truth; after a restart the sends a crash may have hidden are
+    looked up by client id before anything is sent again (G2). Return their client ids."""
+    unresolved = [o.client_id for o in session.core.state.orders.live() if o.phase.awaits_evidence]
     if unresolved:
         logger.info("restart: looking up {} unresolved sends: {}", len(unresolved), unresolved)
+    await session.driver.step(clock(), resume=True)
     return unresolved
 
 
@@ -217,7 +217,8 @@ def run_live(args: argparse.Namespace) -> int:
         config = load_config(getattr(args, "config", None))
         credentials = load_credentials(os.environ, getattr(args, "key_file", None))
         failpoint = failpoints.armed()
-    except (ConfigError, SecretsError, ValueError) as e:
+        notifier, urls = build_notifier(config.notify, os.environ, mode="live")
+    except (ConfigError, SecretsError, NotifyUrlError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     store_path = Path(getattr(args, "state", None) or config.runner.store_path)
@@ -227,7 +228,7 @@ def run_live(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        return _run_locked(args, config, credentials, failpoint, store_path, lock)
+        return _run_locked(args, config, credentials, failpoint, notifier, urls, store_path, lock)
     finally:
         lock.release()
 
@@ -237,11 +238,13 @@ def _run_locked(
     config: AppConfig,
     credentials: Credentials,
     failpoint: tuple | None,
+    notifier: Notifier | None,
+    urls: Any,
     store_path: Path,
     lock: StoreLock,
 ) -> int:
     log_dir = Path(getattr(args, "log_dir", None) or config.runner.log_dir)
-    _logging(log_dir, credentials)
+    _logging(log_dir, (*credentials.secrets(), *urls.secrets()))
     if failpoint is not None:
         logger.warning("failpoint {} armed: SIGKILL on pass {} (crash tests only)", *failpoint)
     try:
@@ -260,13 +263,16 @@ def _run_locked(
         stop_trigger_by=config.execution.stop_trigger_by,
     )
     try:
-        return asyncio.run(_main(config, credentials, settings, store_path, lock))
+        return asyncio.run(_main(config, credentials, settings, store_path, lock, notifier))
     except StoreError as e:
         logger.error("store {}: {}", store_path, e)
         return EXIT_BAD_INPUT
     except Exception:
         logger.exception("the live run failed")  # through the masking sinks, never raw
         return EXIT_REFUSED
+    finally:
+        if notifier is not None:
+            notifier.close()  # flushed already after a clean stop
 
 
 async def _main(
@@ -275,6 +281,7 @@ async def _main(
     settings: BybitSettings,
     store_path: Path,
     lock: StoreLock,
+    notifier: Notifier | None = None,
 ) -> int:
     clock = wall_clock_ms
     store = SqliteStore.open(store_path, now_ms=clock())
@@ -286,16 +293,28 @@ async def _main(
         raise
     adapter = BybitExchange.connect(credentials, settings, budget, clock)
     recorder = Recorder(store, budget, mode="live")
+    if notifier is not None:
+        recorder.day_listeners.append(notifier.on_day)
+        recorder.runtime_extra["notify"] = notifier.stats
     try:
         saved = store.load_session()
-        recorder.restart(clock())
-        session = await _start(adapter, config, budget, clock, saved, recorder, store_path)
-        logger.info("live on {}; session {}", _venue(settings), "resumed" if saved else "new")
+        async with unreadable_answers_refused():
+            session = await open_session(
+                adapter, config, budget, clock, saved=saved, recorder=recorder,
+                notifier=notifier, requests=RequestQueue(store_path, store),
+            )  # fmt: skip
+            await first_ticks(session, clock)
+        started = f"live on {_venue(settings)}; session {'resumed' if saved else 'new'}"
+        logger.info("{}", started)
+        if notifier is not None:
+            notifier.started(clock(), session.core, started)
         stop = _stop_on_signals()
         await session.driver.run(clock, stop, config.runner.tick_s * 1000)
         await session.driver.shutdown(clock())
         recorder.finish(clock(), session.core)
-        logger.info("stopped: entry orders cancelled, stop and take-profit left in place")
+        stopped = "entry orders cancelled, stop and take-profit left in place"
+        logger.info("stopped: {}", stopped)
+        _notify_stop(notifier, recorder, session.core, clock(), stopped)
         return EXIT_OK
     except (StartRefused, port_errors.AuthError) as e:
         logger.error("refusing to start: {}", e)
@@ -308,38 +327,15 @@ async def _main(
         store.close()
 
 
-async def _start(
-    adapter: BybitExchange,
-    config: AppConfig,
-    budget: RestBudget,
-    clock: Callable[[], int],
-    saved: dict | None,
-    recorder: Recorder,
-    store_path: Path,
-) -> LiveSession:
-    """Open the session and run its first ticks; an unreadable start answer refuses to start."""
-    try:
-        session = await open_session(
-            adapter, config, budget, clock, saved=saved, recorder=recorder,
-            requests=RequestQueue(store_path, recorder.store),
-        )  # fmt: skip
-        await first_ticks(session, clock)
-    except TYPED_AT_START:
-        raise
-    except Exception as e:
-        raise StartRefused(
-            f"an exchange answer at start could not be read ({type(e).__name__}: "
-            f"{str(e)[:200]} in {_where(e)}). Check the venue (--exchange-url, Bybit status), "
-            "then start again"
-        ) from None
-    return session
-
-
-def _where(error: BaseException) -> str:
-    """The innermost frame of our own code that raised: ``function (file:line)``."""
-    ours = [f for f in traceback.extract_tb(error.__traceback__) if "accountbuilder" in f.filename]
-    frame = ours[-1] if ours else traceback.extract_tb(error.__traceback__)[-1]
-    return f"{frame.name} ({Path(frame.filename).name}:{frame.lineno})"
+def _notify_stop(
+    notifier: Notifier | None, recorder: Recorder, core: TradingCore, now_ms: int, detail: str
+) -> None:
+    """The clean-stop notice, the flush (bounded), then the final counts for ``status``."""
+    if notifier is None:
+        return
+    notifier.stopped(now_ms, core, f"clean stop: {detail}")
+    notifier.close()
+    recorder.save(now_ms, core)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -355,10 +351,10 @@ def _venue(settings: BybitSettings) -> str:
     return client.url or ("Bybit testnet" if client.testnet else "Bybit mainnet")
 
 
-def _logging(log_dir: Path, credentials: Credentials) -> None:
-    """Sinks for the records and the human log, all masking the key pair (SPEC I4)."""
+def _logging(log_dir: Path, secrets: tuple[str, ...]) -> None:
+    """Sinks for the records and the human log, all masking the key pair and the notification
+    URLs (SPEC I4)."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    secrets = credentials.secrets()
     logger.remove()
     logger.enable("accountbuilder")
     for kind in RecordKind:

@@ -1,12 +1,14 @@
 """``accountbuilder run`` (paper): the live composition on the simulated exchange, replaying a
 real candle slice at ``speed`` simulated seconds per wall second, with a live status line.
 
-Same core, same store and records as live: the session, intents, decisions, trades, halts and
+Same core, same store and records as live: the session, the order lifecycle, decisions, trades, halts and
 daily metrics go to the SQLite store (``recorder``, as live) and to JSON-lines files through
 the loguru sinks. A paper run is a new paper account: an earlier store at the same path is kept as
 ``<name>.prev`` (one generation, copied through SQLite's backup API so it holds every committed
 row) and a fresh one is started. The store's lock is taken first: a second run on the same
-``--state`` stops with exit 2 naming the first, and never touches its open store.
+``--state`` stops with exit 2 naming the first, and never touches its open store. With a
+``Notifier`` (URLs configured) it notifies as live does: start, halts, stop problems, days,
+targets, stop.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from accountbuilder.store import SqliteStore
 from accountbuilder.store.lock import StoreLock
 from accountbuilder_runner.backtest import timeframe_label
 from accountbuilder_runner.console import Console, bar
-from accountbuilder_runner.recorder import Recorder, RecordingExecutor
+from accountbuilder_runner.notify import Notifier
+from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.replay import Replay, ReplayPlan, plan_replay
 from accountbuilder_runner.reporting.collector import Collector
 from accountbuilder_runner.reporting.summary import Summary, iso, summarize
@@ -159,7 +162,13 @@ class PaperResult:
 class _Outputs:
     """The store, the JSON-lines sinks and the in-memory observers of one paper run."""
 
-    def __init__(self, options: PaperOptions, plan: ReplayPlan, console: Console):
+    def __init__(
+        self,
+        options: PaperOptions,
+        plan: ReplayPlan,
+        console: Console,
+        notifier: Notifier | None = None,
+    ):
         options.state.parent.mkdir(parents=True, exist_ok=True)
         logs = log_dir_for(options.state)
         logs.mkdir(parents=True, exist_ok=True)
@@ -170,19 +179,31 @@ class _Outputs:
         self.collector = Collector()
         self.status = StatusLine(console, plan, self.collector)
         self.console, self.plan = console, plan
+        self.notifier = notifier
+        self._start_detail = (
+            f"paper trading {plan.arrays.source} {iso(plan.start_ms)} → {iso(plan.end_ms)}"
+        )
+        if notifier is not None:
+            self.recorder.day_listeners.append(notifier.on_day)
+            self.recorder.runtime_extra["notify"] = notifier.stats
 
     def on_outbox(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
         self.recorder.on_outbox(now_ms, out, core)
         self.collector.on_outbox(now_ms, out, core)
         self.status.on_outbox(now_ms, out, core)
+        if self.notifier is not None:
+            if self._start_detail:  # after the first round: the mark and the equity are known
+                self.notifier.started(now_ms, core, self._start_detail)
+                self._start_detail = ""
+            self.notifier.on_outbox(now_ms, out, core)
 
     def on_tick(self, now_ms: int, core: TradingCore) -> None:
         self.collector.on_tick(now_ms, core)
         self.status.on_tick(now_ms, core)
 
-    def wrap(self, executor) -> RecordingExecutor:
+    def wrap(self, executor):
         self.recorder.budget = executor.budget  # the simulated F1 budget, for ``status``
-        return RecordingExecutor(executor, self.recorder)
+        return executor
 
     def bind(self, replay: Replay) -> None:
         """Read the exchange ledger from the simulator that now exists."""
@@ -194,6 +215,9 @@ class _Outputs:
 
         self.recorder.equity_of = equity
         self.collector.bind(ledger, self.plan.start_ms)
+        if self.notifier is not None:
+            self.notifier.equity_of = equity
+            self.notifier.attach(replay.core)
 
     def refresher(self, replay: Replay) -> Callable[[int], None]:
         """Redraw while the pacer waits, at the simulated time the wall clock has reached."""
@@ -205,16 +229,28 @@ class _Outputs:
 
         return refresh
 
-    def close(self, replay: Replay | None) -> None:
-        """Persist (session, decisions, daily metrics) and close the store and the sinks."""
+    def close(self, replay: Replay | None, interrupted: bool) -> None:
+        """Persist (session, decisions, daily metrics), flush the notifications, close."""
         self.console.finish()
         try:
             if replay is not None:
                 self.recorder.finish(replay.now_ms, replay.core)
+                self._notify_stop(replay, interrupted)
             self.store.close()
         finally:
+            if self.notifier is not None:
+                self.notifier.close()
             for sink in self.sinks:
                 logger.remove(sink)
+
+    def _notify_stop(self, replay: Replay, interrupted: bool) -> None:
+        """The stop notice, the flush, then the final counts into the store (for ``status``)."""
+        if self.notifier is None:
+            return
+        why = "interrupted (Ctrl-C)" if interrupted else "end of the data"
+        self.notifier.stopped(replay.now_ms, replay.core, f"paper run, {why}")
+        self.notifier.close()
+        self.recorder.save(replay.now_ms, replay.core)
 
 
 async def run_paper(
@@ -223,6 +259,7 @@ async def run_paper(
     winrate: WinrateSource,
     arrays,
     console: Console,
+    notifier: Notifier | None = None,
 ) -> PaperResult:
     """Run the paper session to the end of the data (or Ctrl-C), persisting as live does.
 
@@ -230,7 +267,7 @@ async def run_paper(
     """
     lock = take_store(options.state, int(time.time() * 1000))
     try:
-        return await _run_locked(options, config, winrate, arrays, console, lock)
+        return await _run_locked(options, config, winrate, arrays, console, notifier, lock)
     finally:
         lock.release()
 
@@ -241,6 +278,7 @@ async def _run_locked(
     winrate: WinrateSource,
     arrays,
     console: Console,
+    notifier: Notifier | None,
     lock: StoreLock,
 ) -> PaperResult:
     plan = plan_replay(
@@ -252,7 +290,7 @@ async def _run_locked(
         warmup_days=options.warmup_days,
     )
     moved = rotate(options.state, lock)
-    outputs = _Outputs(options, plan, console)
+    outputs = _Outputs(options, plan, console, notifier)
     record_owner(outputs.store, lock, "paper")
     replay, interrupted = None, True
     try:
@@ -270,7 +308,7 @@ async def _run_locked(
         if replay is None:
             raise
     finally:
-        outputs.close(replay)
+        outputs.close(replay, interrupted)
     c, end = outputs.collector, replay.now_ms
     path = _until(c.equity_path(plan.arrays, plan.first_index), end)
     summary = summarize(c, path, replay.core.state.halt, plan.start_ms, end)

@@ -40,8 +40,8 @@ import numpy as np
 from accountbuilder.config.models import EmergencyConfig
 from accountbuilder.constants import HARD_STOP_EQUITY_USD
 from accountbuilder.core.orchestrator import TradingCore
-from accountbuilder.core.orders import Phase
 from accountbuilder.domain.enums import HaltKind, OrderRole, Side
+from accountbuilder.domain.lifecycle import OrderPhase as Phase
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.emergency.halts import HaltPhase
 from accountbuilder.emergency.rules import LIQ_WARNING_MIN_PCT
@@ -157,7 +157,7 @@ def idle_in_position(core: TradingCore, pending: bool) -> bool:
         return False
     if not _halt_allows_position_idle(core) or view.account is None or view.mark_price is None:
         return False
-    if trade.entry_working or trade.exit_qty or track.closing or s.stop.state != "ACTIVE":
+    if trade.entry_working or trade.exit_qty or s.stop.state != "ACTIVE":
         return False
     if track.qty != pos.contracts or track.unprotected_since_ms is not None:
         return False

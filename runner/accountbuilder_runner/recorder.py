@@ -1,93 +1,48 @@
 """Persist a run, live or paper, the same way (SPEC G2, I1-I4): the store and JSON-lines files.
 
-Per driver round (``on_outbox``), before the round's commands are sent: the halts (I2) and
-trades (I1) are committed and logged, the decisions buffered; then the session document with
-its ``runtime`` section (I4; live every round, paper when something changed), which also
-flushes the decisions and upserts the daily metrics (I3); then each order command's intent
-(G2) — a placement whose client id already has an intent is never sent again, the command is
-dropped. The session goes before the intents: a crash between the two leaves orders the
-restarted core knows and looks up, never an intent it does not know.
+Per driver round (``on_outbox``, the round loop's commit hook), before the round's commands
+are sent: the halts (I2) and trades (I1) are committed and logged, the decisions buffered;
+then, in one durable transaction, the session document with its ``runtime`` section (I4;
+live every round, paper when something changed) and the round's order moves — the creation
+of every order about to be sent, and every lifecycle change the core accepted. The core owns
+the lifecycle (``domain.lifecycle``); the recorder re-derives nothing. A creation whose client
+id the store already holds is never sent again (G2): its command is dropped and logged.
 
-``on_results`` moves each intent along with the exchange's answer (the live driver calls it,
-``RecordingExecutor`` does for paper); ``restart`` turns the intents a crash left ``recorded``
-into ``unknown``, and each save settles those the restarted core has found or given up.
-A UTC day's metrics are logged to ``metrics.jsonl`` when the day ends and at ``finish``.
+A store that cannot commit (full disk, I/O error) raises ``CommitFailed``: the round loop
+still sends the protective commands and the core blocks entries (``core.rounds``).
+A UTC day's metrics are logged to ``metrics.jsonl`` when the day ends and at ``finish``, and
+handed to each of ``day_listeners`` (the notifier). ``runtime_extra`` adds sections to the
+``runtime`` document (the notifier's counts, for ``status``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from loguru import logger
 
-from accountbuilder.core.codec import spec_to_dict
 from accountbuilder.core.kit import Outbox
 from accountbuilder.core.orchestrator import TradingCore
-from accountbuilder.core.orders import TrackedOrder
-from accountbuilder.domain.commands import (
-    AmendOrder,
-    AnyCommand,
-    CancelOrder,
-    LookupOrder,
-    PlaceOrder,
-)
-from accountbuilder.domain.events import CommandFailed, CommandSucceeded, ExchangeEvent
+from accountbuilder.core.rounds import CommitFailed
+from accountbuilder.domain.commands import PlaceOrder
+from accountbuilder.domain.lifecycle import OrderTransition
 from accountbuilder.health.rest_budget import RestBudget
-from accountbuilder.records.daily_metrics import DailyRollup, EquitySample, utc_day
+from accountbuilder.records.daily_metrics import DailyMetrics, DailyRollup, EquitySample, utc_day
 from accountbuilder.records.decision_log import DecisionRecord, DecisionRun, run_key
 from accountbuilder.records.halt_log import HaltRecord
 from accountbuilder.records.sinks import RecordKind, log_record
-from accountbuilder.signal.ids import parse_client_id
-from accountbuilder.store import (
-    DuplicateIntentError,
-    IntentAction,
-    IntentRecord,
-    IntentStatus,
-    IntentTransitionError,
-    SqliteStore,
-)
+from accountbuilder.store import SqliteStore
 from accountbuilder_runner import failpoints
-from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.runtime import runtime_snapshot
 
 FLUSH_DECISIONS = 2_000  # buffered decisions written without waiting for a session save
-I = IntentStatus  # noqa: E741 - short alias for the transition tables below
-# outcome of a send → the intent's path from "recorded"
-_AFTER_SEND = {
-    "ok": (I.SENT, I.ACKED),
-    "DuplicateClientId": (I.SENT, I.ACKED),  # "already placed" (G2)
-    "OutcomeUnknown": (I.SENT, I.UNKNOWN),  # look it up, never "rejected" (G2)
-    "BudgetExhausted": (I.RESOLVED,),  # the F1 budget never let it out
-}
+STORE_FAULTS = (sqlite3.OperationalError, sqlite3.DatabaseError, OSError)
 
 EquityOf = Callable[[TradingCore], Decimal | None]
-
-
-def intent_of(command: AnyCommand) -> tuple[str, str, str, IntentAction, dict] | None:
-    """``(intent_id, client_id, role, action, command)`` for an order command, else None."""
-    if isinstance(command, PlaceOrder):
-        spec = command.spec
-        return (
-            command.intent_id,
-            spec.client_id,
-            spec.role.value,
-            IntentAction.PLACE,
-            spec_to_dict(spec),
-        )
-    if isinstance(command, AmendOrder | CancelOrder):
-        parsed = parse_client_id(command.client_id)
-        if parsed is None:
-            return None
-        if isinstance(command, AmendOrder):
-            body: dict[str, Any] = {"qty": command.qty, "trigger_price": command.trigger_price}
-            action = IntentAction.AMEND
-        else:
-            body, action = {}, IntentAction.CANCEL
-        body |= {"client_id": command.client_id, "protective": command.protective}
-        return command.intent_id, command.client_id, parsed[2].value, action, body
-    return None  # SetLeverage is in the session document; lookups and reconciles are reads
+DayListener = Callable[[DailyMetrics, bool], None]  # (the day's metrics, the day is over)
 
 
 def account_equity(core: TradingCore) -> Decimal | None:
@@ -118,57 +73,64 @@ class Recorder:
         self.save_each_round, self.collapse_log = save_each_round, collapse_log
         self.equity_of = equity_of
         self.rollup = DailyRollup(store.daily_metrics(last=1))
-        self.duplicates: list[str] = []  # placements refused a second intent (never sent)
+        self.duplicates: list[str] = []  # placements whose client id was stored (never sent)
+        self.commit_failures = 0
+        self.day_listeners: list[DayListener] = []
+        self.runtime_extra: dict[str, Callable[[], Any]] = {}  # runtime[name] = section()
         self._machines: tuple[str, str] | None = None
         self._day: str | None = None
         self._logged_day = ""  # metrics are logged for the days after this one
         self._run: DecisionRun | None = None
 
-    def restart(self, now_ms: int) -> list[str]:
-        """Intents committed but never answered may have been sent: they become ``unknown``."""
-        moved = []
-        for intent in self.store.open_intents():
-            if intent.status is IntentStatus.RECORDED:
-                self._move(intent.intent_id, (I.UNKNOWN,), now_ms, "found at restart")
-                moved.append(intent.intent_id)
-        return moved
-
     # ------------------------------------------------------------------------- per round
     def on_outbox(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
-        """Commit the round (records, session, intents) before its commands are sent."""
+        """Commit the round (records, session, order moves) before its commands are sent."""
+        try:
+            self._commit(now_ms, out, core)
+        except STORE_FAULTS as e:
+            self.commit_failures += 1
+            logger.error("store {}: commit failed ({}): protection goes on, entries stop", self.store.path, e)  # fmt: skip
+            raise CommitFailed(f"{type(e).__name__}: {e}") from e
+        if _creates(out):
+            failpoints.hit("after_intent_commit")
+
+    def _commit(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
         self._day_boundary(now_ms, core)
         self._journal(out)
         self._decisions(out.decisions)
+        moves = self._unsent_duplicates(out)
         machines = (core.state.main.state, core.state.stop.state)
-        changed = out.commands or out.halts or out.trades or machines != self._machines
+        changed = out.commands or out.halts or out.trades or moves or machines != self._machines
         if self.save_each_round or changed:
-            self.save(now_ms, core)
-        out.commands[:] = [c for c in out.commands if self._intent_first(now_ms, c)]
+            self.save(now_ms, core, moves)
+        elif moves:
+            self.store.record_order_moves(moves)
 
-    def on_results(self, now_ms: int, command: AnyCommand, events: list[ExchangeEvent]) -> None:
-        """Move the command's intent along with the exchange's answer."""
-        answer = next((e for e in events if isinstance(e, CommandSucceeded | CommandFailed)), None)
-        found = intent_of(command)
-        if found is not None and answer is not None:
-            failed = isinstance(answer, CommandFailed)
-            kind = answer.kind if failed else "ok"
-            path = _AFTER_SEND.get(kind, (I.SENT, I.REJECTED))
-            if found[3] is not IntentAction.PLACE:
-                path = (*path, I.RESOLVED)  # an amend/cancel is done once answered
-            self._move(found[0], path, now_ms, f"{kind}: {answer.message}" if failed else kind)
-        elif isinstance(command, LookupOrder) and isinstance(answer, CommandSucceeded):
-            intent = self.store.intent_for_client_id(command.client_id)
-            if intent is not None and intent.status is IntentStatus.UNKNOWN:
-                path = (I.ACKED,) if answer.order is not None else (I.RESOLVED,)
-                self._move(intent.intent_id, path, now_ms, "lookup")
+    def _unsent_duplicates(self, out: Outbox) -> list[OrderTransition]:
+        """G2: a creation whose client id the store already holds is never sent again."""
+        moves, dropped = [], set()
+        for move in out.order_moves:
+            if move.source is None and self.store.order(move.client_id) is not None:
+                logger.error("{} has an order already: never sent again (G2)", move.client_id)
+                self.duplicates.append(move.client_id)
+                dropped.add(move.client_id)
+                continue
+            moves.append(move)
+        if dropped:
+            out.commands[:] = [
+                c for c in out.commands
+                if not (isinstance(c, PlaceOrder) and c.spec.client_id in dropped)
+            ]  # fmt: skip
+        return moves
 
-    def save(self, now_ms: int, core: TradingCore) -> None:
-        """Commit the session document with its ``runtime`` section (I4), then the rest."""
+    def save(self, now_ms: int, core: TradingCore, moves: Sequence[OrderTransition] = ()) -> None:
+        """Commit the session document with its ``runtime`` section (I4) and the order moves
+        in one transaction, then the rest."""
         doc = core.state.to_dict()
         doc["runtime"] = runtime_snapshot(core, self.budget, now_ms, self.mode)
-        self.store.save_session(doc, now_ms)
+        doc["runtime"].update((name, section()) for name, section in self.runtime_extra.items())
+        self.store.commit_round(doc, moves, now_ms)
         self._machines = (core.state.main.state, core.state.stop.state)
-        self._resolve_finished(now_ms, core)
         if self.store.pending_decisions:
             self.store.flush_decisions()
         self._sample(now_ms, core)
@@ -178,50 +140,16 @@ class Recorder:
 
     def finish(self, now_ms: int, core: TradingCore) -> None:
         """The last commit of a run (stop, Ctrl-C, end of data); the caller closes the store."""
-        self.save(now_ms, core)
+        self.save(now_ms, core, core.state.orders.take_moves())
         if self._run is not None:
             log_record(logger, RecordKind.DECISIONS, self._run)
             self._run = None
         self._log_days(utc_day(now_ms), include_last=True)
 
-    # ------------------------------------------------------------------------- intents
-    def _intent_first(self, now_ms: int, command: AnyCommand) -> bool:
-        """Commit the command's intent; False for a placement whose client id has one (G2)."""
-        found = intent_of(command)
-        if found is None:
-            return True
-        intent_id, cid, role, action, body = found
-        try:
-            self.store.record_intent(intent_id, cid, role, body, now_ms, action=action)
-        except DuplicateIntentError:
-            if action is not IntentAction.PLACE:
-                return True  # an amend/cancel asked again (a retry) goes out again
-            known = self.store.intent_for_client_id(cid)
-            if known is not None and known.status is IntentStatus.RECORDED:
-                return True  # committed last tick, carried over and not sent yet
-            logger.error("{} has an intent already: never sent again (G2)", cid)
-            self.duplicates.append(intent_id)
-            return False
-        failpoints.hit("after_intent_commit")
-        return True
-
-    def _move(self, intent_id: str, path: Iterable[IntentStatus], now_ms: int, why: str) -> None:
-        for status in path:
-            try:
-                self.store.mark_intent(intent_id, status, now_ms, detail=why)
-            except IntentTransitionError as e:
-                logger.debug("intent {}: {}", intent_id, e)
-                return
-
-    def _resolve_finished(self, now_ms: int, core: TradingCore) -> None:
-        orders = core.state.orders
-        for intent in self.store.open_intents():
-            path, why = settled(intent, orders.get(intent.client_id))
-            if path:
-                self._move(intent.intent_id, path, now_ms, why)
-
     # ------------------------------------------------------------------------- records
     def _journal(self, out: Outbox) -> None:
+        for note in out.notes:  # the core's notes (closes, anomalies, refused moves) to the log
+            logger.info("core: {}", note)
         for entry in out.halts:
             record = HaltRecord.from_dict(entry.to_dict())
             self.store.record_halt(record)
@@ -265,6 +193,8 @@ class Recorder:
             if metrics.day > self._logged_day and ended:
                 log_record(logger, RecordKind.METRICS, metrics)
                 self._logged_day = metrics.day
+                for listener in self.day_listeners:
+                    listener(metrics, metrics.day < day)
 
     def _sample(self, now_ms: int, core: TradingCore) -> None:
         mark, equity = core.kit.view.mark_price, self.equity_of(core)
@@ -272,34 +202,5 @@ class Recorder:
             self.rollup.add(EquitySample(now_ms, equity, mark))
 
 
-def settled(intent: IntentRecord, tracked: TrackedOrder | None) -> tuple[tuple, str]:
-    """Where an open intent goes now that the core knows its order's fate: ``(path, why)``.
-
-    An ``unknown`` intent (found at restart) whose order the restarted core found on the
-    exchange — in its startup snapshot or by a lookup (G2) — is ``acked``; one whose outcome
-    the core settled otherwise (looked up and not found; an amend or cancel superseded by
-    the exchange's truth) is ``resolved``. An answered intent is resolved once its order is
-    final.
-    """
-    final = tracked is None or not tracked.phase.is_live
-    if intent.status is I.UNKNOWN and tracked is not None:
-        if intent.action is IntentAction.PLACE and tracked.order_id:
-            return ((I.ACKED, I.RESOLVED) if final else (I.ACKED,)), "found on the exchange"
-        if intent.action is not IntentAction.PLACE or final:
-            return (I.RESOLVED,), "settled by the exchange's truth"
-    if final and intent.status in (I.ACKED, I.REJECTED):
-        return (I.RESOLVED,), "order final"
-    return (), ""
-
-
-class RecordingExecutor:
-    """The command executor with each answer handed to the recorder (the sim driver has no
-    ``on_results`` hook); the simulator answers at once, so the marks follow the call."""
-
-    def __init__(self, inner: CommandExecutor, recorder: Recorder):
-        self.inner, self.recorder = inner, recorder
-
-    async def execute(self, command: AnyCommand) -> list[ExchangeEvent]:
-        events = await self.inner.execute(command)
-        self.recorder.on_results(self.inner.clock(), command, events)
-        return events
+def _creates(out: Outbox) -> bool:
+    return any(m.source is None for m in out.order_moves)

@@ -162,7 +162,7 @@ def test_e5_installed_script_exits_1_when_the_run_ends_halted(shared_data, tmp_p
     assert done.returncode == 1, done.stderr
     figures = json.loads((tmp_path / "out" / "report.json").read_text())
     assert figures["outcome"] == "HALTED" and figures["halts"] == {"EQUITY_BELOW_80": 1}
-    assert "HALTED: manual HALT since 2022-06-12T23:42:00Z: EQUITY_BELOW_80" in done.stdout
+    assert "HALTED: manual HALT since 2022-06-12T08:15:00Z: EQUITY_BELOW_80" in done.stdout
     assert "backtest [" in done.stderr  # the progress bar
     stored = json.loads((tmp_path / "wr.json").read_text())  # D4: stored with its period
     assert (stored["trades"], stored["wins"], stored["from"]) == (2, 0, "2022-06-11T00:00:00Z")

@@ -77,7 +77,7 @@ def test_e5_run_ending_in_a_manual_halt_exits_1(shared_data, tmp_path, capsys):
 
     assert rc == 1
     out = capsys.readouterr()
-    assert "HALTED — manual HALT since 2022-06-12T23:42:00Z: EQUITY_BELOW_80" in out.out
+    assert "HALTED — manual HALT since 2022-06-12T08:15:00Z: EQUITY_BELOW_80" in out.out
     assert "halts by reason: EQUITY_BELOW_80 1" in out.out
     assert out.err == ""  # --quiet: the summary only
 

@@ -13,7 +13,6 @@ from accountbuilder.core.state import SessionState
 from accountbuilder.domain.enums import HaltKind
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.emergency import halts
-from accountbuilder.machines.context import MachineContext
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner.requests import RequestQueue, pending_requests
 
@@ -33,10 +32,15 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 def _halted_store(path: Path) -> SessionState:
     state = SessionState.fresh(NOW, Decimal(3), Decimal("0.6"))
-    state.halt, _ = halts.raise_halt(
-        state.halt, NOW, ReasonCode.EQUITY_BELOW_80, HaltKind.MANUAL, {"equity_usd": "79.5"}
+    state.halt_facts, _ = halts.raise_on(
+        state.main,
+        state.halt_facts,
+        NOW,
+        0,
+        ReasonCode.EQUITY_BELOW_80,
+        HaltKind.MANUAL,
+        {"equity_usd": "79.5"},
     )
-    state.main.fire("halt_raised", MachineContext(NOW))
     doc = state.to_dict() | {
         "runtime": {
             "equity_usd": "79.50",
@@ -88,8 +92,8 @@ def test_e5_halt_reset_files_a_request_the_core_applies_and_records(tmp_path):
     with SqliteStore.open(store, NOW) as writer:
         queue = RequestQueue(store, writer)
         requests = queue.take(NOW + 1)
-        new, entry = halts.manual_reset(
-            state.halt, requests[0].reason, requests[0].who, NOW + 1, {"market": {}}
+        facts, (entry,), denial = halts.reset_on(
+            state.main, state.halt_facts, NOW + 1, 0, requests[0].who, requests[0].reason
         )
         queue.settle(NOW + 1, Outbox(halts=[entry]))
         answered = writer.recent_requests()
@@ -97,7 +101,8 @@ def test_e5_halt_reset_files_a_request_the_core_applies_and_records(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "EQUITY_BELOW_80" in done.stdout
     assert [(r.reason, r.who) for r in requests] == [("added margin by hand", "ops")]
-    assert new.phase.value == "normal" and entry.event.value == "reset" and entry.who == "ops"
+    assert denial is None and state.main.state == "FLAT" and facts.reset_at_ms == NOW + 1
+    assert entry.event.value == "reset" and entry.who == "ops"
     assert [(a.who, a.outcome) for a in answered] == [("ops", "applied")]
     assert pending_requests(store) == []  # answered once, its file gone
 

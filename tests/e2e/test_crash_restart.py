@@ -3,15 +3,16 @@
 Each test starts the fake Bybit in the test process, runs ``python -m accountbuilder_runner run
 --exchange bybit`` as a real subprocess and kills it with a real SIGKILL at one crash point:
 
-- after an order intent is committed and before it is sent (failpoint ``after_intent_commit``);
+- after a round's orders are committed and before they are sent (failpoint
+  ``after_intent_commit``);
 - after the send and before the answer is recorded (failpoint ``after_send``, or the fake
   holding the create answer while the test kills the runner);
 - in the middle of a partial fill (the take-profit partly filled, the stop being resized).
 
 Then it restarts the runner on the same store, lets it tick, stops it with SIGTERM and checks:
-no ``orderLinkId`` created twice, every place intent maps to at most one order on the exchange,
-exactly one conditional reduce-only MarkPrice stop sized to the position, no intent left
-``recorded``/``sent``/``unknown``, and the store (``accountbuilder status --json``) agreeing
+no ``orderLinkId`` created twice, every stored order maps to at most one order on the exchange,
+exactly one conditional reduce-only MarkPrice stop sized to the position, no order left
+``intent``/``unknown``, and the store (``accountbuilder status --json``) agreeing
 with the exchange.
 
 The crash points are reached on the position the fake's account already holds (the runner
@@ -47,7 +48,7 @@ from tests.e2e.test_live_runner import (
 from accountbuilder.testing.fake_bybit.server import FakeBybit
 
 AMEND = "/v5/order/amend"
-UNRESOLVED = {"recorded", "sent", "unknown"}
+UNRESOLVED = {"intent", "unknown"}  # maybe sent, not yet settled (G2)
 
 
 @dataclass
@@ -108,11 +109,11 @@ class Crash:
         assert code == 0, run.log()
         return run
 
-    def intents(self) -> list[dict]:
-        """Every intent row of the store (read-only)."""
+    def orders(self) -> list[dict]:
+        """Every order row of the store (read-only): the one persisted lifecycle."""
         with sqlite3.connect(f"file:{self.store}?mode=ro", uri=True) as conn:
             conn.row_factory = sqlite3.Row
-            rows = conn.execute("SELECT intent_id, client_id, action, role, status FROM intents")
+            rows = conn.execute("SELECT client_id, role, phase FROM orders")
             return [dict(r) for r in rows]
 
     def stop_status(self) -> str | None:
@@ -167,12 +168,11 @@ async def assert_consistent(
     server = rig.server
     links = created_link_ids(server)
     assert len(links) == len(set(links)), f"an orderLinkId was created twice: {links}"
-    intents = rig.intents()
-    for intent in intents:
-        if intent["action"] == "place":  # G2: one intent, at most one order on the exchange
-            assert len(orders_with_link(server, intent["client_id"])) <= 1, intent
-    left = [i for i in intents if i["status"] in UNRESOLVED]
-    assert not left, f"intents left unresolved after the restart: {left}"
+    rows = rig.orders()
+    for row in rows:  # G2: one stored order, at most one order on the exchange
+        assert len(orders_with_link(server, row["client_id"])) <= 1, row
+    left = [r for r in rows if r["phase"] in UNRESOLVED]
+    assert not left, f"orders left unresolved after the restart: {left}"
     assert server.engine.position.size == position
     stops = open_orders(server, "stop")
     assert len(stops) == 1, [(o.link_id, o.status) for o in stops]  # G6: one stop, in place
@@ -183,13 +183,10 @@ async def assert_consistent(
     shown = await rig.status()
     assert (shown["state"], shown["stop_status"]) == (state, "ACTIVE")
     assert shown["runtime"]["position"]["contracts"] == position
-    by_id = {i["intent_id"]: i for i in intents}
-    for intent_id in shown["open_intents"]:  # still open: acked, and its order still works
-        intent = by_id[intent_id]
-        assert intent["status"] == "acked", intent
-        assert any(o.is_open for o in orders_with_link(server, intent["client_id"])), intent
-    stop_intent = [i for i in intents if i["client_id"] == stop.link_id and i["action"] == "place"]
-    assert [i["status"] for i in stop_intent] == ["acked"]
+    for live in shown["live_orders"]:  # still live: seen working, and it still works
+        assert live["phase"] == "open", live
+        assert any(o.is_open for o in orders_with_link(server, live["client_id"])), live
+    assert [r["phase"] for r in rows if r["client_id"] == stop.link_id] == ["open"]
     return shown
 
 
@@ -200,9 +197,10 @@ async def test_i4_g2_sigkill_after_intent_commit_before_send_restart_looks_it_up
         first = await rig.start("after_intent_commit:1")  # the adopted position's stop intent
         await rig.killed(first)
         assert bot_creates(rig.server) == []  # committed, never sent
-        recorded = [i for i in rig.intents() if i["status"] == "recorded"]
-        assert [i["role"] for i in recorded] == ["sl"]  # the stop (G6)
-        killed_cid = recorded[0]["client_id"]
+        recorded = [r for r in rig.orders() if r["phase"] == "intent"]
+        # the round's orders are committed together: the stop (G6) and the take-profit (G9)
+        assert sorted(r["role"] for r in recorded) == ["sl", "tp"]
+        killed_cid = next(r["client_id"] for r in recorded if r["role"] == "sl")
 
         await rig.restart_and_stop()
         shown = await assert_consistent(rig)
@@ -213,7 +211,7 @@ async def test_i4_g2_sigkill_after_intent_commit_before_send_restart_looks_it_up
     lookups = rig.server.requests_to("/v5/order/realtime")
     assert any(r.params.get("orderLinkId") == killed_cid for r in lookups)
     assert open_orders(rig.server, "stop")[0].link_id != killed_cid
-    assert {i["status"] for i in rig.intents() if i["client_id"] == killed_cid} == {"resolved"}
+    assert {r["phase"] for r in rig.orders() if r["client_id"] == killed_cid} == {"lost"}
     assert shown["halt"]["phase"] == "normal"
 
 
@@ -223,7 +221,7 @@ async def test_i4_g2_sigkill_after_send_before_the_answer_is_recorded_adopts_the
         await rig.killed(first)
         stop_cid = bot_creates(rig.server)[0]
         assert "_sl" in stop_cid and open_orders(rig.server, "stop")[0].link_id == stop_cid
-        assert {i["client_id"]: i["status"] for i in rig.intents()}[stop_cid] == "recorded"
+        assert {r["client_id"]: r["phase"] for r in rig.orders()}[stop_cid] == "intent"
 
         await rig.restart_and_stop()
         await assert_consistent(rig)
@@ -244,7 +242,7 @@ async def test_i4_g2_sigkill_while_the_exchange_holds_the_create_answer_adopts_t
         await wait_for(lambda: open_orders(rig.server, "stop"), "the stop on the exchange")
         first.proc.send_signal(signal.SIGKILL)  # the runner never saw the answer
         assert await first.proc.wait() == -signal.SIGKILL
-        assert {i["client_id"]: i["status"] for i in rig.intents()}[stop_cid] == "recorded"
+        assert {r["client_id"]: r["phase"] for r in rig.orders()}[stop_cid] == "intent"
         rig.server.faults.clear()
 
         await rig.restart_and_stop()

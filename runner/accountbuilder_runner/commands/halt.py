@@ -58,21 +58,21 @@ def run_reset(args: argparse.Namespace) -> int:
     if not args.state.exists():
         print(f"error: no store at {args.state} (use --state PATH)", file=sys.stderr)
         return 2
-    halt = _stored_halt(args.state)
-    if isinstance(halt, str):
-        print(f"error: cannot read {args.state}: {halt}", file=sys.stderr)
+    stored = _stored_halt(args.state)
+    if isinstance(stored, str):
+        print(f"error: cannot read {args.state}: {stored}", file=sys.stderr)
         return 2
-    if halt.get("phase") != "halt":
-        print(
-            f"not halted (phase {halt.get('phase', 'unknown')}); nothing to reset", file=sys.stderr
-        )
+    state, halt = stored
+    if state != "HALT":  # the main machine is the one halt machine
+        print(f"not halted (state {state}); nothing to reset", file=sys.stderr)
         return 1
     try:
         path = write_reset_request(args.state, args.reason.strip(), who.strip(), _now_ms())
     except OSError as e:
         print(f"error: cannot file the request beside {args.state}: {e.strerror}", file=sys.stderr)
         return 2
-    reasons = ", ".join(map(str, halt.get("reasons") or []))
+    listed = halt.get("reasons")
+    reasons = ", ".join(map(str, listed)) if isinstance(listed, list) else str(listed or "")
     print(
         f"reset requested by {who.strip()}: HALT ({halt.get('kind')}: {reasons}) -> "
         "answered at the bot's next tick (see `accountbuilder status`)"
@@ -92,14 +92,16 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _stored_halt(store: Path) -> dict[str, Any] | str:
-    """The session's ``halt`` section, or why it cannot be read."""
+def _stored_halt(store: Path) -> tuple[str, dict[str, Any]] | str:
+    """The main machine's state and the session's ``halt`` facts, or why they cannot be read."""
     try:
         with SqliteStore.open_readonly(store) as reader:
             doc = reader.load_session()
     except (StoreError, sqlite3.Error, UnicodeDecodeError) as e:  # damaged pages
         return str(e)
-    halt = doc.get("halt") if isinstance(doc, dict) else None
-    if doc is not None and not isinstance(halt, dict | None):
-        return "the session document's 'halt' is not a mapping (a damaged store?)"
-    return halt or {}
+    doc = doc or {}
+    machines, halt = doc.get("machines") or {}, doc.get("halt") or {}
+    if not isinstance(machines, dict) or not isinstance(halt, dict):
+        return "the session document's 'machines' or 'halt' is not a mapping (a damaged store?)"
+    state = machines.get("main", "unknown")
+    return (state if isinstance(state, str) else "unknown"), halt

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,6 +25,7 @@ from accountbuilder_runner.backtest import date_range_ms
 from accountbuilder_runner.bundled import paper_slice
 from accountbuilder_runner.commands.argtypes import positive_decimal
 from accountbuilder_runner.console import Console
+from accountbuilder_runner.notify import NotifyUrlError, build_notifier
 from accountbuilder_runner.paper import DEFAULT_SPEED, PaperOptions, PaperResult, run_paper
 from accountbuilder_runner.replay import WARMUP_DAYS, ReplayError
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate
@@ -36,7 +38,8 @@ Paper-trade: the same core, store and records as live, on the simulated exchange
 real BTC candles (by default the 2021-04-09 → 2021-05-20 1-minute slice shipped in the
 package; its first 15 days seed the daily ATR). Works offline. A live line shows state,
 stop_status, equity in BTC and USD, stage, the last gate decision and its reason, and halts;
-trades and halts are printed as they happen; a summary ends the run.
+trades and halts are printed as they happen; a summary ends the run. With notification URLs
+configured (ACCOUNTBUILDER_NOTIFY_URLS, docs/notifications.md) it notifies as live does.
 """
 
 EPILOG = """\
@@ -130,8 +133,21 @@ def run(args: argparse.Namespace) -> int:
             to_ms=to_ms,
             warmup_days=WARMUP_DAYS,
         )
-        result = asyncio.run(run_paper(options, config, winrate, arrays, console))
-    except (ConfigError, CandleFileError, ReplayError, WinrateFileError, StoreError, OSError) as e:
+        notifier, _ = build_notifier(config.notify, os.environ, mode="paper")
+        try:
+            result = asyncio.run(run_paper(options, config, winrate, arrays, console, notifier))
+        finally:
+            if notifier is not None:
+                notifier.close()  # flushed already unless the run failed to start
+    except (
+        ConfigError,
+        CandleFileError,
+        ReplayError,
+        WinrateFileError,
+        NotifyUrlError,
+        StoreError,
+        OSError,
+    ) as e:
         print(f"run: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(summary_text(result, args.state))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from accountbuilder.constants import REST_BUDGET_MAX_CALLS, REST_BUDGET_WINDOW_MS
+from accountbuilder.emergency.halts import HaltFacts, HaltPhase, HaltState
 from accountbuilder.store.errors import StoreError
 from accountbuilder.store.lock import read_holder
 from accountbuilder.store.sqlite_store import SqliteStore
@@ -27,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="state, stop, equity, stage, blocks, REST budget, halts, decisions (reads the store)",
         description=(
             "Show the bot's state from its SQLite store: main state and stop_status, equity and "
-            "stage, HALT and blocks with their expiry, REST budget, open intents, recent halts, "
-            "last decisions and today's trades. Read-only: safe while the bot runs."
+            "stage, HALT and blocks with their expiry, REST budget, notifications sent and "
+            "dropped, live orders, recent halts, last decisions and today's trades. Read-only: "
+            "safe while the bot runs."
         ),
     )
     p.add_argument(
@@ -83,7 +85,7 @@ def collect(store: SqliteStore, now_ms: int, store_path: Path | None = None) -> 
     return {
         "state": machines.get("main"),
         "stop_status": machines.get("stop"),
-        "halt": halt or None,
+        "halt": _halt_shown(machines.get("main"), halt),
         "blocks": [
             {"reason": b.get("reason"), "until": _iso(_int(b.get("until_ms")))}
             for b in blocks
@@ -104,7 +106,10 @@ def collect(store: SqliteStore, now_ms: int, store_path: Path | None = None) -> 
                 "signal_id",
             )
         },
-        "open_intents": [i.intent_id for i in view.open_intents],
+        "live_orders": [
+            {"client_id": o.client_id, "role": o.role.value, "phase": o.phase.value}
+            for o in view.live_orders
+        ],
         "open_halts": [h.to_dict() for h in view.open_halts],
         "recent_halts": [h.to_dict() for h in view.recent_halts],
         "last_decisions": [
@@ -153,6 +158,21 @@ def _runner(owner: Any, store_path: Path | None) -> dict[str, Any] | None:
     }
 
 
+def _halt_shown(main_state: Any, facts: dict[str, Any]) -> dict[str, Any]:
+    """``_halt``; stored facts it cannot read are a wrong-shape session document."""
+    try:
+        return _halt(main_state if isinstance(main_state, str) else None, facts)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise SessionShapeError(f"'halt' cannot be read ({type(e).__name__}: {e})"[:300]) from None
+
+
+def _halt(main_state: str | None, facts: dict | None) -> dict[str, Any]:
+    """The halt as the main machine decides it (its phase) with its stored facts."""
+    phase = HaltPhase.of(main_state or "")
+    view = HaltState.of(phase, HaltFacts.from_dict(facts or {}))
+    return view.to_dict()
+
+
 def _shown(value: str | None, step: str) -> str:
     """An exact stored decimal rounded for reading (satoshis, cents); ``--json`` keeps it exact."""
     if value is None:
@@ -190,8 +210,9 @@ def _print_text(s: dict[str, Any]) -> None:
     )
     print(f"runner       {_runner_text(s['runner'])}")
     print(f"position     {rt.get('position') or 'flat'}")
+    print(f"notify       {_notify_text(rt.get('notify'))}")
     print(
-        f"intents open {len(s['open_intents'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
+        f"orders live {len(s['live_orders'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
     )
     answered = s["requests_answered"]
     print(f"requests     {len(s['requests_pending'])} pending   {len(answered)} answered")
@@ -210,6 +231,18 @@ def _runner_text(runner: dict[str, Any] | None) -> str:
         return "none recorded"
     alive = "running" if runner["running"] else "not running"
     return f"pid {runner['pid']} ({alive}, {runner['mode']}), started {runner['started']}"
+
+
+def _notify_text(counts: dict[str, Any] | None) -> str:
+    """The notifier's counts (docs/notifications.md): dropped is what some URL never got."""
+    if not counts:
+        return "off (no notification URL configured for this run)"
+    causes = ", ".join(f"{k} {v}" for k, v in (counts.get("dropped_by_cause") or {}).items())
+    return (
+        f"sent {counts.get('sent')}  dropped {counts.get('dropped')}"
+        f"{f' ({causes})' if causes else ''}  queued {counts.get('queued')}  "
+        f"urls {counts.get('urls')}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,23 +25,17 @@ from loguru import logger
 from accountbuilder.core.halting import cancel_entry_orders
 from accountbuilder.core.kit import Outbox
 from accountbuilder.core.orchestrator import TradingCore
-from accountbuilder.core.orders import Phase
+from accountbuilder.core.rounds import Rounds
 from accountbuilder.domain.commands import AnyCommand
-from accountbuilder.domain.events import (
-    AccountAnswerInvalid,
-    CommandFailed,
-    ExchangeEvent,
-    WalletUpdated,
-)
+from accountbuilder.domain.events import AccountAnswerInvalid, ExchangeEvent, WalletUpdated
 from accountbuilder.domain.models import AccountSnapshot
+from accountbuilder.domain.requests import Purpose
 from accountbuilder.exchange import errors as port_errors
 from accountbuilder.health.rest_budget import RestBudget
 from accountbuilder_runner.executor import CommandExecutor
 
-MAX_ROUNDS = 8  # command → outcome → tick rounds within one tick
 MAX_FAILED_TICKS = 30  # consecutive ticks that raised before the run gives up
 ACCOUNT_REFRESH_MS = 60_000
-UNRESOLVED = (Phase.INTENT, Phase.SENT, Phase.UNKNOWN)
 
 
 class LivePort(Protocol):
@@ -61,28 +55,44 @@ class LiveDriver:
     on_tick: Callable[[int, TradingCore], None] | None = None  # status, invariants
     requests: Callable[[int], list[ExchangeEvent]] | None = None  # operator requests (halt reset)
     account_refresh_ms: int = ACCOUNT_REFRESH_MS
-    pending: list[ExchangeEvent] = field(default_factory=list)
-    carried: list[AnyCommand] = field(default_factory=list)
     ticks: int = 0
     last_account_read_ms: int | None = None
+    rounds: Rounds = field(init=False)
 
-    async def step(self, now_ms: int) -> Outbox:
-        """One tick at ``now_ms``; return the first outbox of the tick (for tests)."""
-        events = [*self.pending, *self.port.take_events()]
+    def __post_init__(self) -> None:
+        self.rounds = Rounds(
+            self.core,
+            self.executor.execute,
+            self.port.take_events,
+            commit=self.on_outbox,
+            on_results=self.on_results,
+        )
+
+    @property
+    def pending(self) -> list[ExchangeEvent]:
+        return self.rounds.pending
+
+    @pending.setter
+    def pending(self, events: list[ExchangeEvent]) -> None:
+        self.rounds.pending = list(events)
+
+    @property
+    def carried(self) -> list[AnyCommand]:
+        return self.rounds.carried
+
+    async def step(self, now_ms: int, *, resume: bool = False) -> Outbox:
+        """One tick at ``now_ms``; return the first outbox of the tick (for tests).
+
+        ``resume`` (the first tick after a restart): every order whose send the crash may have
+        hidden is looked up by client id before anything is sent again (SPEC G2, I4).
+        """
+        self.rounds.commit = self.on_outbox  # tests may swap the hook
+        events = self.port.take_events()
         if self.requests is not None:
             events += self.requests(now_ms)
-        self.pending = []
-        first = out = self.core.tick(now_ms, events)
-        out.commands[:0], self.carried = self.carried, []
-        for _ in range(MAX_ROUNDS):
-            if self.on_outbox is not None:
-                self.on_outbox(now_ms, out, self.core)
-            if not out.commands:
-                break
-            results = await self._execute(now_ms, out.commands)
-            out = self.core.tick(now_ms, [*results, *self.port.take_events()])
-        else:
-            self.carried = list(out.commands)  # sent next tick, after this state is committed
+        if resume:
+            self.core.mark_restarted(now_ms)
+        first = await self.rounds.tick(now_ms, events)
         self.ticks += 1
         await self._refresh_account(now_ms)  # its answer is the next tick's input
         if self.on_tick is not None:
@@ -118,42 +128,13 @@ class LiveDriver:
                     await asyncio.wait_for(stop.wait(), wait_s)
         return self.ticks - start
 
-    def resume_unresolved(self, now_ms: int) -> list[str]:
-        """After a restart: every send whose outcome the crash hid is looked up (SPEC G2).
-
-        An order committed as an intent may or may not have reached the exchange; telling the
-        core its outcome is unknown makes it look the client id up before anything is re-sent.
-        """
-        cids = [o.client_id for o in self.core.state.orders.live() if o.phase in UNRESOLVED]
-        self.pending += [
-            CommandFailed(
-                exchange_ts_ms=now_ms,
-                local_ts_ms=now_ms,
-                intent_id=cid,
-                client_id=cid,
-                kind=port_errors.OutcomeUnknown.__name__,
-                message="restart: the send may or may not have reached the exchange",
-            )
-            for cid in cids
-        ]
-        return cids
-
     async def shutdown(self, now_ms: int) -> list[ExchangeEvent]:
         """Cancel the working entry orders; the stop and the take-profit stay (E7's rule)."""
         out = Outbox()
-        cancel_entry_orders(self.core.state, out, "shutdown")
-        if self.on_outbox is not None:
-            self.on_outbox(now_ms, out, self.core)
-        return await self._execute(now_ms, out.commands)
-
-    async def _execute(self, now_ms: int, commands: list[AnyCommand]) -> list[ExchangeEvent]:
-        results: list[ExchangeEvent] = []
-        for command in commands:
-            got = await self.executor.execute(command)
-            if self.on_results is not None:
-                self.on_results(now_ms, command, got)
-            results += got
-        return results
+        cancel_entry_orders(self.core.state, out, Purpose.SHUTDOWN, now_ms)
+        out.order_moves = self.core.state.orders.take_moves()
+        self.rounds.commit = self.on_outbox
+        return await self.rounds.send_now(now_ms, out)
 
     async def _refresh_account(self, now_ms: int) -> None:
         """F4 trigger: re-read the wallet when its datum is older than ``account_refresh_ms``."""

@@ -109,8 +109,8 @@ def _message(err: dict[str, Any]) -> str:
         return "unknown key"
     if kind == "missing":
         return "is required"
-    if kind == "out_of_bounds":
-        return err["msg"]
+    if kind in ("out_of_bounds", "secret_value"):
+        return err["msg"]  # secret_value: the value may hold a token and is never shown
     if kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
         return f"{quote(value)} is not allowed (allowed: {expected})"

@@ -11,7 +11,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from accountbuilder.config.bounds import Dec, Int
 from accountbuilder.constants import (
@@ -145,9 +146,12 @@ class GridConfig(Frozen):
 
 
 class ExecutionConfig(Frozen):
-    """``execution_config.yaml``: SPEC G3 (default maker timeout), G6 (trigger by)."""
+    """``execution_config.yaml``: SPEC G3 (maker timeout), G4 (taker cap), G6 (trigger by)."""
 
     maker_timeout_s: Int(5, 600, why="SPEC G3 default 60 s") = 60
+    taker_slippage_cap: Dec("0.0005", "0.01", why="SPEC G4: 0.05%-1%, default 0.2%") = Decimal(
+        "0.002"
+    )
     stop_trigger_by: TriggerBy = TriggerBy.MARK_PRICE
     take_profit: bool = True
     grid: GridConfig = Field(default_factory=GridConfig)
@@ -164,6 +168,62 @@ class RunnerConfig(Frozen):
     tick_s: Int(1, 60) = 1
 
 
+# ---------------------------------------------------------------------------- notify
+class NotifyEvent(StrEnum):
+    """The kinds of message the runner can send (docs/notifications.md)."""
+
+    HALT = "halt"  # HALT raised or escalated (E1-E7, H2, H3, G8)
+    RECOVERY = "recovery"  # COOLDOWN started, HALT lifted (E4) or reset (E5)
+    STOP = "stop"  # stop MISSING / ERROR / restored, and the G8 10-second close
+    TRADE = "trade"  # every entry and exit (I1); off by default
+    DAILY = "daily"  # the UTC day's roll-up (I3)
+    TARGET = "target"  # SUCCESS, FAILURE, review flag (H2)
+    LIFECYCLE = "lifecycle"  # run started, stopped cleanly
+
+
+class NotifyLevel(StrEnum):
+    """How much a message matters; ``min_level`` drops the ones below it."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(NotifyLevel).index(self)
+
+
+DEFAULT_NOTIFY_EVENTS = tuple(e for e in NotifyEvent if e is not NotifyEvent.TRADE)
+
+
+class NotifyConfig(Frozen):
+    """``notify_config.yaml``: which messages the runner sends (paper and live, never backtests).
+
+    The URLs are secrets and never come from here: ``ACCOUNTBUILDER_NOTIFY_URLS`` or the 0600
+    file named by ``urls_file``.
+    """
+
+    events: tuple[NotifyEvent, ...] = DEFAULT_NOTIFY_EVENTS
+    min_level: NotifyLevel = NotifyLevel.INFO
+    urls_file: str | None = None
+    queue_size: Int(1, 10_000) = 100
+    retries: Int(0, 10) = 2
+    retry_delay_s: Dec(0, 300) = Decimal(2)
+    flush_timeout_s: Dec(0, 300) = Decimal(10)
+
+    @field_validator("urls_file")
+    @classmethod
+    def _a_path_not_a_url(cls, value: str | None) -> str | None:
+        # A URL here would be a token in a config file; the error must not echo it (I4).
+        if value is not None and "://" in value:
+            raise PydanticCustomError(
+                "secret_value",
+                "must be the path of a 0600 file of URLs, not a URL (URLs hold tokens: put them "
+                "in that file or in ACCOUNTBUILDER_NOTIFY_URLS)",
+            )
+        return value
+
+
 class AppConfig(Frozen):
     """Every config file together; the one object the runner passes to the core."""
 
@@ -172,6 +232,7 @@ class AppConfig(Frozen):
     emergency: EmergencyConfig = Field(default_factory=EmergencyConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
 
 class ConfigFile(StrEnum):
@@ -182,6 +243,7 @@ class ConfigFile(StrEnum):
     EMERGENCY = "emergency_config.yaml"
     EXECUTION = "execution_config.yaml"
     RUNNER = "runner_config.yaml"
+    NOTIFY = "notify_config.yaml"
 
 
 FILE_MODELS: dict[ConfigFile, tuple[str, type[Frozen]]] = {
@@ -190,4 +252,5 @@ FILE_MODELS: dict[ConfigFile, tuple[str, type[Frozen]]] = {
     ConfigFile.EMERGENCY: ("emergency", EmergencyConfig),
     ConfigFile.EXECUTION: ("execution", ExecutionConfig),
     ConfigFile.RUNNER: ("runner", RunnerConfig),
+    ConfigFile.NOTIFY: ("notify", NotifyConfig),
 }

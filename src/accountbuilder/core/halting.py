@@ -1,4 +1,8 @@
-"""Raising a HALT from anywhere in the core, and its E7 actions (cancel entries, keep stops)."""
+"""Raising a HALT from anywhere in the core, and its E7 actions (cancel entries, keep stops).
+
+The main machine takes ``halt_raised`` (the one halt machine, issue 13); the halt's facts and
+its log entry (I2) follow from the move.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from accountbuilder.core.kit import Kit, Outbox
 from accountbuilder.core.state import SessionState
 from accountbuilder.domain.commands import CancelOrder
 from accountbuilder.domain.enums import HaltKind, OrderRole
+from accountbuilder.domain.lifecycle import OrderEvent
 from accountbuilder.domain.reasons import ReasonCode
+from accountbuilder.domain.requests import Purpose
 from accountbuilder.emergency import halts
-from accountbuilder.machines.context import MachineContext
 
 ENTRY_ROLES = (OrderRole.ENTRY, OrderRole.TAKER_ENTRY)
 
@@ -44,19 +49,16 @@ def context_snapshot(kit: Kit, s: SessionState) -> dict[str, Any]:
     }
 
 
-def cancel_entry_orders(s: SessionState, out: Outbox, why: str) -> None:
+CANCEL_AGAIN_MS = 5_000  # a cancel not yet seen on the exchange is asked again after this
+
+
+def cancel_entry_orders(s: SessionState, out: Outbox, purpose: Purpose, now_ms: int) -> None:
     """E2/E7: cancel working entry orders — never a stop or a take-profit."""
     for order in s.orders.live(*ENTRY_ROLES):
-        if order.order_id or order.phase.value in ("open", "sent", "unknown"):
-            out.commands.append(
-                CancelOrder(order.client_id, f"{order.client_id}:cancel:{why}", protective=True)
-            )
-
-
-def sync_main_to_halt(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
-    """Put the main machine in HALT (or add the reason there) and apply E7's actions."""
-    s.main.fire("halt_raised", MachineContext(now_ms, position_contracts(kit)))
-    cancel_entry_orders(s, out, "halt")
+        if order.cancel_ms is not None and now_ms - order.cancel_ms < CANCEL_AGAIN_MS:
+            continue  # asked already: its evidence is on the way
+        s.orders.apply(order.client_id, OrderEvent.CANCEL_REQUESTED, now_ms, purpose.value)
+        out.commands.append(CancelOrder(order.client_id, s.next_seq(), purpose, protective=True))
 
 
 def raise_halt(
@@ -67,10 +69,18 @@ def raise_halt(
     reason: ReasonCode,
     kind: HaltKind,
     figures: Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
 ) -> None:
-    """Raise a HALT found outside the emergency checker (D4, H2, G8, F3)."""
-    s.halt, entries = halts.raise_halt(
-        s.halt, now_ms, reason, kind, figures, context_snapshot(kit, s)
+    """Take ``halt_raised`` (E1-E6, D4, G8, H2, H3, F3): HALT, or a reason added to it."""
+    s.halt_facts, entries = halts.raise_on(
+        s.main,
+        s.halt_facts,
+        now_ms,
+        position_contracts(kit),
+        reason,
+        kind,
+        figures,
+        context or context_snapshot(kit, s),
     )
     out.halts.extend(entries)
-    sync_main_to_halt(kit, s, out, now_ms)
+    cancel_entry_orders(s, out, Purpose.HALT, now_ms)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from accountbuilder.config.models import AppConfig
 from accountbuilder.domain.commands import AnyCommand
+from accountbuilder.domain.lifecycle import OrderTransition
 from accountbuilder.domain.models import FeeRates, Instrument
 from accountbuilder.emergency.checker import EmergencyChecker
 from accountbuilder.emergency.halt_log import HaltLogEntry
@@ -45,6 +46,14 @@ class Outbox:
     halts: list[HaltLogEntry] = field(default_factory=list)
     trades: list[TradeEntryRecord | TradeExitRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    order_moves: list[OrderTransition] = field(default_factory=list)  # persisted before sends
 
     def __bool__(self) -> bool:
-        return bool(self.commands or self.decisions or self.halts or self.trades or self.notes)
+        return bool(
+            self.commands
+            or self.decisions
+            or self.halts
+            or self.trades
+            or self.notes
+            or self.order_moves
+        )

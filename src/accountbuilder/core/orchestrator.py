@@ -11,9 +11,10 @@ from collections.abc import Sequence
 
 from accountbuilder.core.kit import Kit, Outbox
 from accountbuilder.core.state import SessionState
-from accountbuilder.core.steps import emergency, entry, events, position
+from accountbuilder.core.steps import emergency, entry, events, lookups, position
 from accountbuilder.domain.commands import Reconcile
 from accountbuilder.domain.events import ExchangeEvent
+from accountbuilder.domain.lifecycle import OrderEvent
 
 PRUNE_AFTER_MS = 2 * 3_600_000  # longer than the signal time bucket (G1), see OwnOrders.prune
 
@@ -32,16 +33,32 @@ class TradingCore:
         position.run(self.kit, self.state, out, now_ms)
         degraded = self._degraded(now_ms, out)
         entry.run(self.kit, self.state, out, now_ms, degraded)
+        lookups.run(self.state, out, now_ms)
         self._forget_old_orders(now_ms)
+        return self._drain(out)
+
+    def mark_restarted(self, now_ms: int) -> list[str]:
+        """After a restart: every order whose send the crash may have hidden becomes UNKNOWN
+        and is looked up by client id (G2, I4) before anything is sent again."""
+        orders, moved = self.state.orders, []
+        for o in orders.live():
+            if o.phase.awaits_evidence:
+                orders.apply(o.client_id, OrderEvent.RESTARTED, now_ms, "restart")
+                o.lookup_ms = None
+                moved.append(o.client_id)
+        return moved
+
+    def _drain(self, out: Outbox) -> Outbox:
+        out.order_moves = self.state.orders.take_moves()
+        out.notes += [f"refused: {m}" for m in self.state.orders.take_illegal()]
         return out
 
     def _forget_old_orders(self, now_ms: int) -> None:
         """Keep the session document small: final orders of past signal buckets are dropped."""
         s = self.state
         keep_ms = max(PRUNE_AFTER_MS, 2 * self.kit.config.execution.grid.signal_bucket_s * 1000)
-        s.orders.prune(
-            keep_ms, now_ms, keep_signal=s.trade.signal_id if s.trade is not None else None
-        )
+        keep = {sid for sid in (s.trade and s.trade.signal_id, s.entry_signal_id) if sid}
+        s.orders.prune(keep_ms, now_ms, frozenset(keep))
 
     def _degraded(self, now_ms: int, out: Outbox) -> bool:
         """F3: DEGRADED blocks entries; with a position open, reconcile by REST every 1 s."""

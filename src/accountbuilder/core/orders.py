@@ -1,53 +1,41 @@
-"""The core's own orders, tracked from intent to final state (SPEC G2, I4).
+"""The core's own orders, each moved only through the lifecycle table (SPEC G2, G8, I4).
 
-The intent id of a place command is the order's client id: a (signal, role, attempt) is sent
-at most once (G2). Amend and cancel intents get ``{client_id}:amend{n}`` / ``:cancel`` ids.
+``OwnOrders.apply`` is the one way an order's phase changes; every accepted change is kept in
+``moves`` for the store (the runner persists them before the next send), and a move the table
+refuses (a FILLED order seen ``New`` again …) is counted and reported, never applied. A
+(signal, role, attempt) is placed at most once (G2): a second intent for a client id raises.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from enum import StrEnum
 
 from accountbuilder.core.codec import spec_from_dict, spec_to_dict
-from accountbuilder.domain.enums import OrderRole, OrderStatus
+from accountbuilder.domain.enums import OrderRole
+from accountbuilder.domain.lifecycle import (
+    IllegalMove,
+    OrderEvent,
+    OrderPhase,
+    OrderTransition,
+    PhaseMove,
+    apply,
+    evidence_event,
+)
 from accountbuilder.domain.models import Fill, Order, OrderSpec
-from accountbuilder.signal.ids import parse_client_id
 
-
-class Phase(StrEnum):
-    INTENT = "intent"  # committed, not yet sent
-    SENT = "sent"  # sent, no answer yet
-    UNKNOWN = "unknown"  # timeout: look it up by client id (G2)
-    OPEN = "open"  # resting / untriggered / partially filled
-    FILLED = "filled"
-    CANCELLED = "cancelled"
-    REJECTED = "rejected"
-
-    @property
-    def is_live(self) -> bool:
-        """May still fill or still protect: not in a final phase."""
-        return self in LIVE_PHASES
-
-
-LIVE_PHASES = frozenset({Phase.INTENT, Phase.SENT, Phase.UNKNOWN, Phase.OPEN})
-
-_FINAL = {
-    OrderStatus.FILLED: Phase.FILLED,
-    OrderStatus.CANCELLED: Phase.CANCELLED,
-    OrderStatus.PARTIALLY_FILLED_CANCELED: Phase.CANCELLED,
-    OrderStatus.DEACTIVATED: Phase.CANCELLED,
-    OrderStatus.REJECTED: Phase.REJECTED,
-}
+Move = PhaseMove | IllegalMove
 
 
 @dataclass
 class TrackedOrder:
     spec: OrderSpec
+    signal_id: str
+    attempt: int
     created_ms: int
-    phase: Phase = Phase.INTENT
-    sent_ms: int | None = None
+    phase: OrderPhase = OrderPhase.INTENT
+    acked_ms: int | None = None  # when the place request was answered (F4: 5 s to be seen)
+    seen_ms: int | None = None  # the first exchange evidence
     order_id: str = ""
     filled_qty: int = 0
     fees_btc: Decimal = Decimal(0)
@@ -55,6 +43,9 @@ class TrackedOrder:
     exec_qty: int = 0  # Σ qty of the executions seen
     reject_reason: str = ""
     updated_ms: int = 0
+    lookups: int = 0  # lookups asked while unseen (G2, F4)
+    lookup_ms: int | None = None  # the last lookup asked
+    cancel_ms: int | None = None  # the last cancel asked (not asked again for 5 s)
 
     @property
     def client_id(self) -> str:
@@ -65,6 +56,10 @@ class TrackedOrder:
         return self.spec.role
 
     @property
+    def is_live(self) -> bool:
+        return self.phase.is_live
+
+    @property
     def avg_price(self) -> Decimal | None:
         """Inverse average price: contracts / Σ(qty_i / price_i)."""
         return Decimal(self.exec_qty) / self.notional_btc if self.notional_btc else None
@@ -72,9 +67,12 @@ class TrackedOrder:
     def to_dict(self) -> dict:
         return {
             "spec": spec_to_dict(self.spec),
+            "signal_id": self.signal_id,
+            "attempt": self.attempt,
             "created_ms": self.created_ms,
             "phase": self.phase.value,
-            "sent_ms": self.sent_ms,
+            "acked_ms": self.acked_ms,
+            "seen_ms": self.seen_ms,
             "order_id": self.order_id,
             "filled_qty": self.filled_qty,
             "fees_btc": str(self.fees_btc),
@@ -82,15 +80,21 @@ class TrackedOrder:
             "exec_qty": self.exec_qty,
             "reject_reason": self.reject_reason,
             "updated_ms": self.updated_ms,
+            "lookups": self.lookups,
+            "lookup_ms": self.lookup_ms,
+            "cancel_ms": self.cancel_ms,
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> TrackedOrder:
         return cls(
             spec=spec_from_dict(d["spec"]),
+            signal_id=d["signal_id"],
+            attempt=int(d["attempt"]),
             created_ms=d["created_ms"],
-            phase=Phase(d["phase"]),
-            sent_ms=d["sent_ms"],
+            phase=OrderPhase(d["phase"]),
+            acked_ms=d["acked_ms"],
+            seen_ms=d["seen_ms"],
             order_id=d["order_id"],
             filled_qty=d["filled_qty"],
             fees_btc=Decimal(d["fees_btc"]),
@@ -98,60 +102,112 @@ class TrackedOrder:
             exec_qty=d["exec_qty"],
             reject_reason=d["reject_reason"],
             updated_ms=d["updated_ms"],
+            lookups=d.get("lookups", 0),
+            lookup_ms=d.get("lookup_ms"),
+            cancel_ms=d.get("cancel_ms"),
         )
 
 
 @dataclass
 class OwnOrders:
-    """Every order this session created, by client id."""
+    """Every order this session created, by client id, and the moves not yet persisted."""
 
     by_cid: dict[str, TrackedOrder] = field(default_factory=dict)
     seen_exec_ids: set[str] = field(default_factory=set)
+    moves: list[OrderTransition] = field(default_factory=list)  # drained into each outbox
+    illegal: list[str] = field(default_factory=list)  # refused moves, drained into the notes
+    illegal_total: int = 0
 
-    def add_intent(self, spec: OrderSpec, now_ms: int) -> TrackedOrder:
+    def add_intent(
+        self, spec: OrderSpec, signal_id: str, attempt: int, now_ms: int
+    ) -> TrackedOrder:
         if spec.client_id in self.by_cid:
             raise ValueError(
                 f"intent {spec.client_id} exists: a (signal, role, attempt) is sent once (G2)"
             )
-        order = TrackedOrder(spec, now_ms, updated_ms=now_ms)
+        order = TrackedOrder(spec, signal_id, attempt, now_ms, updated_ms=now_ms)
         self.by_cid[spec.client_id] = order
+        self.moves.append(OrderTransition.created(spec, signal_id, now_ms))
         return order
 
     def next_attempt(self, signal_id: str, role: OrderRole) -> int:
         """The next unused attempt number of ``role`` for ``signal_id`` (G1/G2)."""
-        prefix = f"{signal_id}_"
         used = [
-            parsed[3]
-            for cid, o in self.by_cid.items()
-            if o.role is role
-            and cid.startswith(prefix)
-            and (parsed := parse_client_id(cid)) is not None
-            and parsed[0] == signal_id
+            o.attempt for o in self.by_cid.values() if o.signal_id == signal_id and o.role is role
         ]
         return max(used, default=-1) + 1
+
+    def attempts(self, signal_id: str) -> int:
+        """Client ids used by ``signal_id`` so far, every role."""
+        return sum(1 for o in self.by_cid.values() if o.signal_id == signal_id)
 
     def get(self, cid: str) -> TrackedOrder | None:
         return self.by_cid.get(cid)
 
     def live(self, *roles: OrderRole) -> list[TrackedOrder]:
-        if not roles:
-            return [o for o in self.by_cid.values() if o.phase in LIVE_PHASES]
-        return [o for o in self.by_cid.values() if o.phase in LIVE_PHASES and o.role in roles]
+        return [
+            o for o in self.by_cid.values() if o.phase.is_live and (not roles or o.role in roles)
+        ]
 
-    def on_order(self, order: Order, now_ms: int) -> TrackedOrder | None:
-        """Fold an exchange order update in; ``None`` for orders this session did not make."""
+    def latest(self, signal_id: str, role: OrderRole) -> TrackedOrder | None:
+        """The most recent order of ``role`` for ``signal_id``."""
+        found = [o for o in self.by_cid.values() if o.signal_id == signal_id and o.role is role]
+        return max(found, key=lambda o: o.attempt, default=None)
+
+    # ------------------------------------------------------------------------ the one mover
+    def apply(self, cid: str, event: OrderEvent, now_ms: int, detail: str = "") -> Move | None:
+        """Move ``cid`` by ``event`` if the lifecycle allows it; None for an unknown order."""
+        tracked = self.by_cid.get(cid)
+        if tracked is None:
+            return None
+        move = apply(tracked.phase, event)
+        if isinstance(move, IllegalMove):
+            self.illegal_total += 1
+            self.illegal.append(
+                f"order {cid}: {move} ({detail})" if detail else f"order {cid}: {move}"
+            )
+            return move
+        if event is OrderEvent.CANCEL_REQUESTED:
+            tracked.cancel_ms = now_ms
+        if move.changed or event in _AUDITED:
+            self.moves.append(
+                OrderTransition(cid, tracked.role, move.source, move.target, event, detail, now_ms)
+            )
+        tracked.phase = move.target
+        tracked.updated_ms = now_ms
+        return move
+
+    def on_answer(self, cid: str, event: OrderEvent, now_ms: int, detail: str = "") -> Move | None:
+        """The place request's answer (ack, refusal, ambiguous, never sent)."""
+        move = self.apply(cid, event, now_ms, detail)
+        tracked = self.by_cid.get(cid)
+        if isinstance(move, PhaseMove) and tracked is not None:
+            tracked.acked_ms = tracked.acked_ms or now_ms
+            if event is OrderEvent.REFUSED:
+                tracked.reject_reason = detail or tracked.reject_reason
+        return move
+
+    def on_order(self, order: Order, now_ms: int) -> tuple[TrackedOrder, Move] | None:
+        """Fold in exchange evidence; ``None`` for orders this session did not make.
+
+        A refused move (a final order seen working again) changes nothing at all.
+        """
         tracked = self.by_cid.get(order.client_id)
         if tracked is None:
             return None
+        move = self.apply(
+            tracked.client_id, evidence_event(order.status), now_ms, order.status.value
+        )
+        if isinstance(move, IllegalMove):
+            return tracked, move
+        tracked.seen_ms = tracked.seen_ms or now_ms
         tracked.order_id = order.order_id or tracked.order_id
         if order.qty > 0 and order.qty != tracked.spec.qty:
-            # an accepted amend (G7, G9): the order now rests with the exchange's qty
+            # an accepted amend (G7, G9) or a reduce-only cap: the exchange's qty holds
             tracked.spec = replace(tracked.spec, qty=order.qty)
         tracked.filled_qty = max(tracked.filled_qty, order.filled_qty)
-        tracked.phase = _FINAL.get(order.status, Phase.OPEN)
         tracked.reject_reason = order.reject_reason or tracked.reject_reason
-        tracked.updated_ms = now_ms
-        return tracked
+        return tracked, move
 
     def on_fill(self, fill: Fill, now_ms: int) -> TrackedOrder | None:
         """Fold an execution in once (executions can be replayed after a reconnect)."""
@@ -168,21 +224,29 @@ class OwnOrders:
         tracked.updated_ms = now_ms
         return tracked
 
-    def prune(self, keep_ms: int, now_ms: int, keep_signal: str | None = None) -> int:
-        """Forget final orders older than ``keep_ms``, except those of ``keep_signal``.
+    def take_moves(self) -> list[OrderTransition]:
+        moves, self.moves = self.moves, []
+        return moves
+
+    def take_illegal(self) -> list[str]:
+        illegal, self.illegal = self.illegal, []
+        return illegal
+
+    def prune(self, keep_ms: int, now_ms: int, keep_signals: frozenset[str] = frozenset()) -> int:
+        """Forget final orders older than ``keep_ms``, except those of ``keep_signals``.
 
         Safe for G2 when ``keep_ms`` exceeds the signal time bucket: a signal id contains its
         bucket, so an older signal can never be proposed again and its attempt numbers are
-        never needed; the open trade's signal (its stop/TP attempts go on) is kept whole.
+        never needed; the signals still in use (the open trade, a standing entry) are kept.
         """
         cutoff = now_ms - keep_ms
-        keep_prefix = None if keep_signal is None else f"{keep_signal}_"
         old = [
             cid
             for cid, o in self.by_cid.items()
             if o.updated_ms < cutoff
-            and o.phase not in LIVE_PHASES
-            and (keep_prefix is None or not cid.startswith(keep_prefix))
+            and not o.phase.is_live
+            and o.phase is not OrderPhase.LOST
+            and o.signal_id not in keep_signals
         ]
         for cid in old:
             del self.by_cid[cid]
@@ -192,9 +256,17 @@ class OwnOrders:
         return {
             "orders": [o.to_dict() for o in self.by_cid.values()],
             "exec_ids": sorted(self.seen_exec_ids)[-500:],
+            "illegal_total": self.illegal_total,
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> OwnOrders:
         orders = [TrackedOrder.from_dict(o) for o in d["orders"]]
-        return cls({o.client_id: o for o in orders}, set(d.get("exec_ids", [])))
+        return cls(
+            {o.client_id: o for o in orders},
+            set(d.get("exec_ids", [])),
+            illegal_total=int(d.get("illegal_total", 0)),
+        )
+
+
+_AUDITED = frozenset({OrderEvent.AMEND_REQUESTED, OrderEvent.CANCEL_REQUESTED})

@@ -14,14 +14,19 @@ from typing import Any
 from accountbuilder.core.orders import OwnOrders
 from accountbuilder.core.stop_track import StopTrack
 from accountbuilder.core.trade import OpenTrade
-from accountbuilder.emergency.halts import HaltState
+from accountbuilder.emergency.halts import HaltFacts, HaltPhase, HaltState
 from accountbuilder.execution.entry import MakerTimeouts
 from accountbuilder.machines.main import TradingMachine
-from accountbuilder.machines.persistence import restore_machines, save_machines
+from accountbuilder.machines.persistence import (
+    Listeners,
+    no_listeners,
+    restore_machines,
+    save_machines,
+)
 from accountbuilder.machines.stop_status import StopStatusMachine
 from accountbuilder.risk.state import RiskState
 
-DOC_VERSION = 1
+DOC_VERSION = 2  # 2: the order lifecycle, halt facts beside the main machine
 
 
 class CorruptSession(ValueError):
@@ -32,7 +37,7 @@ class CorruptSession(ValueError):
 class SessionState:
     main: TradingMachine
     stop: StopStatusMachine
-    halt: HaltState
+    halt_facts: HaltFacts
     risk: RiskState
     leverage_in_force: Decimal
     start_ms: int
@@ -45,12 +50,17 @@ class SessionState:
 
     @classmethod
     def fresh(
-        cls, now_ms: int, leverage: Decimal, backtest_winrate: Decimal | None, listeners=None
+        cls,
+        now_ms: int,
+        leverage: Decimal,
+        backtest_winrate: Decimal | None,
+        listeners: Listeners = no_listeners,
     ) -> SessionState:
+        """A new session; ``listeners(name)`` gives each machine its own listeners."""
         return cls(
-            main=TradingMachine(listeners=listeners),
-            stop=StopStatusMachine(listeners=listeners),
-            halt=HaltState(),
+            main=TradingMachine(listeners=listeners(TradingMachine.machine_name)),
+            stop=StopStatusMachine(listeners=listeners(StopStatusMachine.machine_name)),
+            halt_facts=HaltFacts(),
             risk=RiskState.start(now_ms, backtest_winrate),
             leverage_in_force=leverage,
             start_ms=now_ms,
@@ -60,11 +70,16 @@ class SessionState:
         self.seq += 1
         return self.seq
 
+    @property
+    def halt(self) -> HaltState:
+        """The halt as the main machine decides it, with its facts (a read-only view)."""
+        return HaltState.of(HaltPhase.of(self.main.state), self.halt_facts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": DOC_VERSION,
             "machines": save_machines(self.main, self.stop),
-            "halt": self.halt.to_dict(),
+            "halt": self.halt_facts.to_dict(),
             "risk": self.risk.to_dict(),
             "leverage_in_force": str(self.leverage_in_force),
             "start_ms": self.start_ms,
@@ -77,7 +92,7 @@ class SessionState:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], listeners=None) -> SessionState:
+    def from_dict(cls, d: dict[str, Any], listeners: Listeners = no_listeners) -> SessionState:
         if d.get("version") != DOC_VERSION:
             raise CorruptSession(
                 f"session document version {d.get('version')!r}; this build reads {DOC_VERSION}"
@@ -88,7 +103,7 @@ class SessionState:
             return cls(
                 main=main,
                 stop=stop,
-                halt=HaltState.from_dict(d["halt"]),
+                halt_facts=HaltFacts.from_dict(d["halt"]),
                 risk=RiskState.from_dict(d["risk"]),
                 leverage_in_force=Decimal(d["leverage_in_force"]),
                 start_ms=int(d["start_ms"]),

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from accountbuilder.domain.enums import ExitReason, Liquidity, Side, Stage
+from accountbuilder.execution.budget import loss_at_stop_btc
 
 CENT = Decimal("0.01")
 _DECIMALS = {
@@ -28,6 +29,7 @@ _DECIMALS = {
     "equity_usd_at_entry",
     "estimated_fee_usd",
 }
+_OPTIONAL_DECIMALS = {"planned_stop_price"}
 
 
 @dataclass
@@ -58,6 +60,8 @@ class OpenTrade:
     exit_fees_btc: Decimal = Decimal(0)
     funding_btc: Decimal = Decimal(0)
     entry_working: bool = True  # G5: the entry order may still fill
+    entry_touched_ms: int | None = None  # G3: the market first traded at the entry price
+    planned_stop_price: Decimal | None = None  # C3: the stop before a fill moved it inward
     exit_reason: ExitReason | None = None
     closed_ms: int | None = None
 
@@ -91,6 +95,12 @@ class OpenTrade:
         self.exit_fees_btc += fee_btc
         self.exit_reason = self.exit_reason or reason
 
+    def loss_at_stop_btc(self) -> Decimal | None:
+        """C3/I1: the exact loss of the filled entry if the stop fills at its trigger."""
+        if not self.entry_qty:
+            return None
+        return loss_at_stop_btc(self.side, self.entry_qty, self.entry_notional_btc, self.stop_price)
+
     def gross_pnl_btc(self) -> Decimal:
         if not self.entry_qty:
             return Decimal(0)
@@ -109,6 +119,8 @@ class OpenTrade:
         d = asdict(self)
         for k in _DECIMALS:
             d[k] = str(d[k])
+        for k in _OPTIONAL_DECIMALS:
+            d[k] = None if d[k] is None else str(d[k])
         d["side"], d["entry_stage"], d["liquidity"] = (
             self.side.value,
             self.entry_stage.value,
@@ -119,9 +131,11 @@ class OpenTrade:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OpenTrade:
-        kw = {f.name: d[f.name] for f in fields(cls)}
+        kw = {f.name: d[f.name] for f in fields(cls) if f.name in d}
         for k in _DECIMALS:
             kw[k] = Decimal(kw[k])
+        for k in _OPTIONAL_DECIMALS:
+            kw[k] = None if kw.get(k) is None else Decimal(kw[k])
         kw["side"], kw["entry_stage"], kw["liquidity"] = (
             Side(d["side"]),
             Stage(d["entry_stage"]),

@@ -152,6 +152,7 @@ class StopStatus(StrEnum):
     ACTIVE = "ACTIVE"
     MISSING = "MISSING"
     ERROR = "ERROR"
+    CLOSING = "CLOSING"  # a reduce-only close is under way (G6 wrong side, G8 10-second rule)
 
 
 class ExitReason(StrEnum):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from accountbuilder.domain.enums import Side
 from accountbuilder.domain.models import AccountSnapshot, Candle, Fill, Order
+from accountbuilder.domain.requests import FailureKind, RequestId
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,9 +36,13 @@ class CandleClosed(ExchangeEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderUpdated(ExchangeEvent):
-    """Any change of an order: acknowledged, filled, cancelled, triggered, rejected."""
+    """Exchange evidence of an order: from the order stream, or a REST read (``via_rest``).
+
+    The core confirms a stop (G8) and moves an order's lifecycle only on these, never on an ack.
+    """
 
     order: Order
+    via_rest: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,25 +97,33 @@ class PongReceived(ExchangeEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommandSucceeded(ExchangeEvent):
-    """The exchange acknowledged a command; ``order`` is its answer (None for lookups of nothing)."""
+    """The exchange answered a request without an error.
 
-    intent_id: str
-    client_id: str
-    order: Order | None = None
+    For a place, amend or cancel this is an ack and nothing more (SPEC G8, F4): the order's
+    state comes from ``OrderUpdated``. For a lookup, ``found`` says whether the order exists
+    (its state, when found, arrives as an ``OrderUpdated`` read by REST).
+    """
+
+    request: RequestId
+    order_id: str = ""
+    found: bool | None = None
+
+    @property
+    def client_id(self) -> str:
+        return self.request.client_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommandFailed(ExchangeEvent):
-    """A command did not take effect, or its outcome is unknown.
+    """A request did not take effect, or its outcome is unknown (``failure.outcome``)."""
 
-    ``kind`` is the name of the port's typed error (``PostOnlyWouldTake``, ``OutcomeUnknown``,
-    ``OrderNotFound``, ``TriggerWrongSide``, ``RateLimited``, ``BudgetExhausted`` …).
-    """
-
-    intent_id: str
-    client_id: str
-    kind: str
+    request: RequestId
+    failure: FailureKind
     message: str = ""
+
+    @property
+    def client_id(self) -> str:
+        return self.request.client_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,6 +145,16 @@ class HaltResetRequested(ExchangeEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccountAnswerInvalid(ExchangeEvent):
     """A wallet/balance answer was missing, non-numeric or otherwise invalid (SPEC E3)."""
+
+    detail: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreUnavailable(ExchangeEvent):
+    """The store could not commit a round (full disk, I/O error): entries stop (SPEC I4).
+
+    Protective commands still went out; the rest were refused as never sent.
+    """
 
     detail: str
 

@@ -39,6 +39,7 @@ class ReasonCode(StrEnum):
     EV_TOO_LOW = "EV_TOO_LOW"  # D1
     MAKER_ONLY = "MAKER_ONLY"  # D3/D8: a taker entry while maker-only is enforced
     TAKER_NOT_ALLOWED = "TAKER_NOT_ALLOWED"  # G4 conditions not met
+    TAKE_PROFIT_NOT_BEYOND_TAKER_PRICE = "TAKE_PROFIT_NOT_BEYOND_TAKER_PRICE"  # G4
     LEVERAGE_ABOVE_CAP = "LEVERAGE_ABOVE_CAP"  # B3
     LEVERAGE_INCREASE = "LEVERAGE_INCREASE"  # B3: asking for more than the one in force
     EQUITY_BELOW_HARD_STOP = "EQUITY_BELOW_HARD_STOP"  # H3
@@ -66,6 +67,7 @@ class ReasonCode(StrEnum):
     BLOCK_RECOVERY = "BLOCK_RECOVERY"
     BLOCK_LATENCY = "BLOCK_LATENCY"
     BLOCK_RECONCILE = "BLOCK_RECONCILE"
+    BLOCK_STORE = "BLOCK_STORE"  # I4: the store cannot commit: no entries until it can
     FEE_SPIKE = "FEE_SPIKE"  # G10/D8 tightening window
 
     # --- machine guard refusals -----------------------------------------------------------
@@ -79,6 +81,14 @@ class ReasonCode(StrEnum):
     RESET_REASON_MISSING = "RESET_REASON_MISSING"
     STOP_NOT_FAILED = "STOP_NOT_FAILED"
     BACKOFF_NOT_ELAPSED = "BACKOFF_NOT_ELAPSED"
+    PROTECTED_LONG_ENOUGH = "PROTECTED_LONG_ENOUGH"  # G8: unprotected for less than 10 s
+    CONFIRM_NOT_DUE = "CONFIRM_NOT_DUE"  # G8/F4: the next 5 s check has not come
+    CONFIRM_NOT_EXHAUSTED = "CONFIRM_NOT_EXHAUSTED"  # G8: fewer than 3 unconfirmed tries
+    MARK_NOT_BEYOND_TRIGGER = "MARK_NOT_BEYOND_TRIGGER"  # G6: the stop can be placed
+    CLOSE_RETRY_NOT_DUE = "CLOSE_RETRY_NOT_DUE"  # G8: the refused close waits its backoff
+    ALREADY_HALTED = "ALREADY_HALTED"  # G8: the 10-second rule has raised its HALT
+    STOP_WORKED = "STOP_WORKED"  # G8: the stop was working: its loss is MISSING, not ERROR
+    NO_AMEND_IN_FLIGHT = "NO_AMEND_IN_FLIGHT"  # G7: no amend waits for an answer
 
     # --- health (F1) and halt reset (E5) ----------------------------------------------------
     REST_BUDGET_EXHAUSTED = "REST_BUDGET_EXHAUSTED"  # F1: the call would exceed the budget

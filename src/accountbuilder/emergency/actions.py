@@ -13,6 +13,7 @@ from accountbuilder.domain.commands import CancelOrder
 from accountbuilder.domain.enums import OrderRole
 from accountbuilder.domain.models import Order
 from accountbuilder.domain.reasons import ReasonCode
+from accountbuilder.domain.requests import Purpose
 
 # The only roles a halt or block may cancel (SPEC E7).
 ENTRY_ROLES = frozenset({OrderRole.ENTRY, OrderRole.TAKER_ENTRY})
@@ -49,11 +50,11 @@ class EntryBlock:
             return ()
         return tuple(o for o in orders if is_cancellable_entry(o))
 
-    def cancel_commands(self, orders: Iterable[Order], intent_id: str) -> tuple[CancelOrder, ...]:
+    def cancel_commands(self, orders: Iterable[Order], first_seq: int) -> tuple[CancelOrder, ...]:
         """``CancelOrder`` commands for ``orders_to_cancel``; cancel-entry is protective (F1)."""
         return tuple(
-            CancelOrder(client_id=o.client_id, intent_id=intent_id, protective=True)
-            for o in self.orders_to_cancel(orders)
+            CancelOrder(o.client_id, first_seq + i, Purpose.HALT, protective=True)
+            for i, o in enumerate(self.orders_to_cancel(orders))
         )
 
 

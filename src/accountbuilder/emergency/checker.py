@@ -3,7 +3,7 @@
 Feed it every mark (``on_mark``) and every latency sample as they arrive; call ``check`` once
 at the top of each tick. ``check`` judges the most extreme moves seen since the previous check
 (not only the latest mark), so a spike between two ticks is never missed, and it says whether
-the tick was calm for E4. Hand its report to ``halts.step``.
+the tick was calm for E4. Hand its report to ``halts.check_on``.
 """
 
 from __future__ import annotations

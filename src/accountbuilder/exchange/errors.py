@@ -6,6 +6,8 @@ the caller resolves it by looking the client id up (SPEC G2). It is never "rejec
 
 from __future__ import annotations
 
+from accountbuilder.domain.requests import FailureKind
+
 
 class ExchangeError(Exception):
     """Base class. ``code`` is the venue's error code when there is one (Bybit ``retCode``)."""
@@ -65,3 +67,31 @@ class ExchangeUnavailable(ExchangeError):
 
 class MalformedResponse(ExchangeError):
     """The answer was missing fields, non-numeric or otherwise invalid (SPEC E3)."""
+
+
+# Most specific first: the first class an error is an instance of names its kind.
+_KINDS: tuple[tuple[type[ExchangeError], FailureKind], ...] = (
+    (PostOnlyWouldTake, FailureKind.POST_ONLY_WOULD_TAKE),
+    (TriggerWrongSide, FailureKind.TRIGGER_WRONG_SIDE),
+    (ReduceOnlyViolation, FailureKind.REDUCE_ONLY_VIOLATION),
+    (OrderNotFound, FailureKind.ORDER_NOT_FOUND),
+    (DuplicateClientId, FailureKind.DUPLICATE_CLIENT_ID),
+    (InsufficientBalance, FailureKind.INSUFFICIENT_BALANCE),
+    (Rejected, FailureKind.REJECTED),
+    (RateLimited, FailureKind.RATE_LIMITED),
+    (AuthError, FailureKind.AUTH),
+    (OutcomeUnknown, FailureKind.OUTCOME_UNKNOWN),
+    (ExchangeUnavailable, FailureKind.UNAVAILABLE),
+    (MalformedResponse, FailureKind.MALFORMED),
+)
+
+
+def failure_kind(error: BaseException) -> FailureKind:
+    """The domain's ``FailureKind`` of a port error; a timeout is ``OUTCOME_UNKNOWN`` (G2).
+
+    Anything this module does not know is ambiguous: it may have taken effect.
+    """
+    for cls, kind in _KINDS:
+        if isinstance(error, cls):
+            return kind
+    return FailureKind.OUTCOME_UNKNOWN

@@ -1,7 +1,13 @@
 """Common behaviour of both machines: guarded firing with reasons, and the transition table.
 
-``fire(event, ctx)`` returns ``Moved`` or ``Refused`` (every guard that refused, with figures).
-An event that has no transition from the current state is a bug and raises ``EventNotAllowed``.
+``fire(event, ctx)`` returns ``Moved`` (with the effects the transition taken asks for) or
+``Refused`` (every guard that refused, with figures). An event that has no transition from
+the current state is a bug and raises ``EventNotAllowed``; ``must`` also raises
+``UnexpectedRefusal`` where a refusal means the caller and the machine disagree.
+
+Effects are how a machine that decides tells the core what to do: a transition declared with
+``on="place_stop"`` adds ``Effect.PLACE_STOP`` to the ``Moved`` it returns, and the core turns
+each effect into commands. Effects never run I/O themselves.
 """
 
 from __future__ import annotations
@@ -14,6 +20,15 @@ from statemachine.exceptions import TransitionNotAllowed
 from accountbuilder.domain.reasons import Denial
 from accountbuilder.machines import guards
 from accountbuilder.machines.context import MachineContext
+from accountbuilder.machines.effects import Effect
+
+
+class UnexpectedRefusal(Exception):
+    """A transition the caller relied on was refused by every guard (a bug: never dropped)."""
+
+    def __init__(self, refused: Refused):
+        super().__init__(str(refused))
+        self.refused = refused
 
 
 class EventNotAllowed(Exception):
@@ -30,7 +45,12 @@ class Moved:
     event: str
     source: str
     target: str
+    effects: tuple[Effect, ...] = ()
     accepted: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return self.source != self.target
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +80,7 @@ class TransitionInfo:
     event: str
     target: str
     guards: tuple[str, ...]
+    effects: tuple[str, ...] = ()
 
 
 def _guard_method(name: str):
@@ -76,6 +97,18 @@ def _guard_method(name: str):
     return method
 
 
+_EFFECT_NAMES = frozenset(e.value for e in Effect)
+
+
+def _effect_method(effect: Effect):
+    def method(self, *args, **kwargs) -> None:
+        self._effects.append(effect)
+
+    method.__name__ = effect.value
+    method.__doc__ = f"Ask the core for {effect.value} (see machines.effects)."
+    return method
+
+
 class GuardedMachine(StateMachine):
     """A ``StateMachine`` whose conditions are the pure guards of ``machines.guards``."""
 
@@ -83,6 +116,7 @@ class GuardedMachine(StateMachine):
 
     def __init__(self, *args, **kwargs):
         self._refusals: list[Denial] = []
+        self._effects: list[Effect] = []
         super().__init__(*args, **kwargs)
 
     @property
@@ -107,12 +141,19 @@ class GuardedMachine(StateMachine):
         source = self.state
         if not self.allows(event):
             raise EventNotAllowed(self.machine_name, event, source)
-        self._refusals = []
+        self._refusals, self._effects = [], []
         try:
             self.send(event, ctx=ctx)
         except TransitionNotAllowed:
             return Refused(self.machine_name, event, source, tuple(self._refusals))
-        return Moved(self.machine_name, event, source, self.state)
+        return Moved(self.machine_name, event, source, self.state, tuple(self._effects))
+
+    def must(self, event: str, ctx: MachineContext) -> Moved:
+        """Fire an event the caller knows must move; a refusal raises ``UnexpectedRefusal``."""
+        result = self.fire(event, ctx)
+        if isinstance(result, Refused):
+            raise UnexpectedRefusal(result)
+        return result
 
     @classmethod
     def transition_table(cls) -> list[TransitionInfo]:
@@ -121,8 +162,11 @@ class GuardedMachine(StateMachine):
         for state in cls.states:
             for t in state.transitions:
                 conds = tuple(str(c) for c in t.cond)
+                effects = tuple(str(a) for a in t.on if str(a) in _EFFECT_NAMES)
                 rows.append(
-                    TransitionInfo(cls.machine_name, state.value, t.event, t.target.value, conds)
+                    TransitionInfo(
+                        cls.machine_name, state.value, t.event, t.target.value, conds, effects
+                    )
                 )
         return rows
 
@@ -137,3 +181,5 @@ class GuardedMachine(StateMachine):
 
 for _name in guards.GUARDS:
     setattr(GuardedMachine, _name, _guard_method(_name))
+for _effect in Effect:
+    setattr(GuardedMachine, _effect.value, _effect_method(_effect))

@@ -20,6 +20,14 @@ class MachineContext:
     calm_since_ms: int | None = None  # start of the current E4 calm window
     cooldown_until_ms: int | None = None
     reset_reason: str = ""  # the text given to `accountbuilder halt reset --reason`
+    reset_who: str = "operator"  # who asked for the reset (E5: recorded, must not be blank)
     stop_rejected: bool = False  # the exchange refused the stop (G8 PENDING → ERROR)
-    stop_tries: int = 0  # unconfirmed sends of the current stop (G8)
+    stop_tries: int = 0  # unconfirmed checks of the current PENDING stop (G8)
     stop_retry_at_ms: int | None = None  # backoff: earliest time of the next retry from ERROR
+    stop_pending_since_ms: int | None = None  # when the current PENDING began (send or amend)
+    stop_worked: bool = False  # the current stop order was seen working (G8: loss → MISSING)
+    amend_in_flight: bool = False  # a stop amend waits for its answer (G7)
+    unprotected_since_ms: int | None = None  # position open without an ACTIVE stop since (G8)
+    mark_beyond_trigger: bool = False  # G6: the exchange would refuse the trigger
+    close_retry_at_ms: int | None = None  # a refused close is retried from then (G8)
+    stop_halt_raised: bool = False  # the 10-second rule's manual HALT is raised (G8)

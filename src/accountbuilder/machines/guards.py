@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+from accountbuilder.constants import STOP_MISSING_MAX_MS  # G8's 10 s: an invariant
 from accountbuilder.domain.enums import HaltKind
 from accountbuilder.domain.reasons import Denial, ReasonCode
 
 CALM_WINDOW_MS = 5 * 60_000  # SPEC E4: 5 consecutive calm minutes
 STOP_CONFIRM_TRIES = 3  # SPEC G8: unconfirmed after 3 tries (5 s apart) → ERROR
+STOP_CONFIRM_INTERVAL_MS = 5_000  # SPEC G8/F4: look an unconfirmed stop up every 5 s
 
 
 def entry_accepted(ctx) -> Denial | None:
@@ -65,9 +67,11 @@ def cooldown_over(ctx) -> Denial | None:
 
 
 def reset_reason_given(ctx) -> Denial | None:
-    """E5: a manual reset must say why (recorded in the halt log)."""
+    """E5: a manual reset must say why and who (both recorded in the halt log)."""
     if not ctx.reset_reason.strip():
-        return Denial(ReasonCode.RESET_REASON_MISSING, {})
+        return Denial(ReasonCode.RESET_REASON_MISSING, {"field": "reason"})
+    if not ctx.reset_who.strip():
+        return Denial(ReasonCode.RESET_REASON_MISSING, {"field": "who"})
     return None
 
 
@@ -89,6 +93,84 @@ def backoff_elapsed(ctx) -> Denial | None:
     return None
 
 
+def _pending_ms(ctx) -> int:
+    since = ctx.stop_pending_since_ms
+    return 0 if since is None else ctx.now_ms - since
+
+
+def unprotected_too_long(ctx) -> Denial | None:
+    """G8: a position without an ACTIVE stop for 10 s is closed and HALTed."""
+    since = ctx.unprotected_since_ms
+    left = STOP_MISSING_MAX_MS if since is None else STOP_MISSING_MAX_MS - (ctx.now_ms - since)
+    if ctx.position_contracts <= 0 or left > 0:
+        return Denial(
+            ReasonCode.PROTECTED_LONG_ENOUGH,
+            {"unprotected_ms": STOP_MISSING_MAX_MS - left, "limit_ms": STOP_MISSING_MAX_MS},
+        )
+    return None
+
+
+def confirm_due(ctx) -> Denial | None:
+    """G8/F4: an unconfirmed stop is looked up every 5 s (the ack is not evidence)."""
+    due = STOP_CONFIRM_INTERVAL_MS * (ctx.stop_tries + 1)
+    if _pending_ms(ctx) < due:
+        return Denial(ReasonCode.CONFIRM_NOT_DUE, {"pending_ms": _pending_ms(ctx), "due_ms": due})
+    return None
+
+
+def confirm_exhausted(ctx) -> Denial | None:
+    """G8: PENDING → ERROR when the 3rd 5-second check still shows no working stop."""
+    denial = confirm_due(ctx)
+    if denial is not None:
+        return denial
+    if ctx.stop_tries + 1 < STOP_CONFIRM_TRIES:
+        return Denial(
+            ReasonCode.CONFIRM_NOT_EXHAUSTED,
+            {"tries": ctx.stop_tries + 1, "need_tries": STOP_CONFIRM_TRIES},
+        )
+    return None
+
+
+def mark_beyond_trigger(ctx) -> Denial | None:
+    """G6: the mark is already beyond the trigger: close at once instead of placing."""
+    if not ctx.mark_beyond_trigger:
+        return Denial(ReasonCode.MARK_NOT_BEYOND_TRIGGER, {})
+    return None
+
+
+def place_refused(ctx) -> Denial | None:
+    """G8: a stop that never worked and is refused goes to ERROR (retry with backoff);
+    a cancelled or deactivated one, or one that worked, is MISSING (re-placed at once)."""
+    if not ctx.stop_rejected:
+        return Denial(ReasonCode.STOP_NOT_FAILED, {"rejected": False})
+    if ctx.stop_worked:
+        return Denial(ReasonCode.STOP_WORKED, {"worked": True})
+    return None
+
+
+def amend_in_flight(ctx) -> Denial | None:
+    """G7: a refused amend leaves the old (working) stop in place: back to ACTIVE."""
+    if not (ctx.amend_in_flight and ctx.stop_worked):
+        return Denial(ReasonCode.NO_AMEND_IN_FLIGHT, {"worked": ctx.stop_worked})
+    return None
+
+
+def close_retry_due(ctx) -> Denial | None:
+    """G8: a refused close is retried after its backoff (the 10-second rule keeps running)."""
+    at = ctx.close_retry_at_ms
+    if at is None or ctx.now_ms < at:
+        left = None if at is None else at - ctx.now_ms
+        return Denial(ReasonCode.CLOSE_RETRY_NOT_DUE, {"remaining_ms": left})
+    return None
+
+
+def halt_not_raised(ctx) -> Denial | None:
+    """G8: the 10-second rule raises its manual HALT once per position."""
+    if ctx.stop_halt_raised:
+        return Denial(ReasonCode.ALREADY_HALTED, {})
+    return None
+
+
 GUARDS = {
     f.__name__: f
     for f in (
@@ -101,5 +183,13 @@ GUARDS = {
         reset_reason_given,
         stop_failure_confirmed,
         backoff_elapsed,
+        unprotected_too_long,
+        confirm_due,
+        confirm_exhausted,
+        mark_beyond_trigger,
+        place_refused,
+        amend_in_flight,
+        close_retry_due,
+        halt_not_raised,
     )
 }

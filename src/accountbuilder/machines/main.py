@@ -1,6 +1,9 @@
 """The main trading machine: FLAT / ENTRY_PENDING / IN_POSITION / EXIT_PENDING / HALT / COOLDOWN.
 
 Every edge below has a comment saying when it is taken; guards are in ``machines.guards``.
+It is also the one halt machine: HALT and COOLDOWN are decided here and nowhere else (E4's
+calm window and the cooldown are guards of ``tick``; E5's reset rule is the guard of
+``reset``); the halt's data (kind, reasons, times) is kept beside it in ``emergency.halts``.
 Stop supervision is NOT here: it is the separate ``StopStatusMachine``, which keeps running in
 HALT and COOLDOWN (SPEC E7, G8). Leaving HALT or COOLDOWN lands in the state that matches the
 exchange (position open → IN_POSITION, else FLAT).
@@ -47,16 +50,19 @@ class TradingMachine(GuardedMachine):
         | cooldown.to(halt)
         | halt.to.itself(internal=True)
     )
-    # E4: a temporary HALT after 5 calm minutes → COOLDOWN 30 min.
-    calm_confirmed = halt.to(cooldown, cond=["halt_is_temporary", "calm_long_enough"])
+    # E4, every tick in HALT or COOLDOWN (guards choose): a temporary HALT calm for 5 minutes
+    # → COOLDOWN 30 min; COOLDOWN over → the state that matches the exchange (E7).
+    tick = (
+        halt.to(cooldown, cond=["halt_is_temporary", "calm_long_enough"], on="start_cooldown")
+        | halt.to.itself(internal=True)
+        | cooldown.to(in_position, cond=["cooldown_over", "position_open"], on="lift_halt")
+        | cooldown.to(flat, cond=["cooldown_over", "position_flat"], on="lift_halt")
+        | cooldown.to.itself(internal=True)
+    )
     # E5: `accountbuilder halt reset --reason` → the state that matches the exchange (E7).
     reset = halt.to(in_position, cond=["reset_reason_given", "position_open"]) | halt.to(
         flat, cond=["reset_reason_given", "position_flat"]
     )
-    # E4/E7: COOLDOWN over → the state that matches the exchange.
-    cooldown_elapsed = cooldown.to(
-        in_position, cond=["cooldown_over", "position_open"]
-    ) | cooldown.to(flat, cond=["cooldown_over", "position_flat"])
     # F5: reconcile found local state wrong → take the exchange's truth.
     resynced = (
         flat.to(in_position, cond="position_open")

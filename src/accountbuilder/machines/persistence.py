@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from accountbuilder.domain.enums import MainState, StopStatus
@@ -73,12 +73,22 @@ def validate_machines(doc: Any) -> tuple[str, str]:
     return main, stop
 
 
+Listeners = Callable[[str], list[object]]
+
+
+def no_listeners(machine_name: str) -> list[object]:
+    return []
+
+
 def restore_machines(
-    doc: Any, listeners: list[object] | None = None
+    doc: Any, listeners: Listeners = no_listeners
 ) -> tuple[TradingMachine, StopStatusMachine]:
-    """Rebuild both machines in exactly the stored states (after ``validate_machines``)."""
+    """Rebuild both machines in exactly the stored states (after ``validate_machines``).
+
+    ``listeners(name)`` gives each machine its own listeners (a transition logger per name).
+    """
     main, stop = validate_machines(doc)
     return (
-        TradingMachine(start_value=main, listeners=listeners),
-        StopStatusMachine(start_value=stop, listeners=listeners),
+        TradingMachine(start_value=main, listeners=listeners(TradingMachine.machine_name)),
+        StopStatusMachine(start_value=stop, listeners=listeners(StopStatusMachine.machine_name)),
     )

@@ -1,6 +1,6 @@
 """Load, check, slice and resample OHLCV candle files into numpy arrays.
 
-File format (``../shared/data``): CSV or gzip CSV with the header
+File format (docs/backtest.md, "Candle files"): CSV or gzip CSV with the header
 ``ts_ms,open,high,low,close,volume``; ``ts_ms`` is the candle's open time in UTC ms. Files are
 parsed with numpy's C text reader (about 0.3 µs a value) and then checked as whole arrays; a
 problem raises ``CandleFileError`` naming the file, the line and the column. Gaps (missing

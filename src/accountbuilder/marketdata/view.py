@@ -47,6 +47,7 @@ class MarketView:
     position_ts_ms: int | None = None
     atr: WilderAtr = field(default_factory=WilderAtr)
     roller: DailyRoller = field(default_factory=DailyRoller)
+    last_candle: Candle | None = None  # the last closed base candle (G3: touched the level?)
     _closes: deque = field(default_factory=deque)  # (ts_ms, close) of the last 24 h of minutes
     _close_sum: float = 0.0
 
@@ -73,6 +74,7 @@ class MarketView:
         if interval == "D":
             self.atr.update(c.ts_ms, float(c.high), float(c.low), float(c.close))
             return
+        self.last_candle = c
         close = float(c.close)
         self._closes.append((c.ts_ms, close))
         self._close_sum += close

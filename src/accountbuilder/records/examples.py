@@ -52,6 +52,7 @@ def example_entry(ts_ms: int = T0 + 10 * 3_600_000) -> TradeEntryRecord:
         liq_price=D("37688.5"),
         stop_client_id=f"{SIGNAL_ID}_long_sl1",
         tp_client_id=f"{SIGNAL_ID}_long_tp1",
+        loss_at_stop_btc=D("0.000199793814"),  # 323/48500 − 323/50000 ≤ 0.0002 (C3)
     )
 
 
@@ -79,6 +80,8 @@ def example_exit(ts_ms: int = T0 + 14 * 3_600_000) -> TradeExitRecord:
         actual_fee_btc=D("0.000001276859375"),
         gross_pnl_btc=D("0.00015140625"),
         exit_reason=ExitReason.TAKE_PROFIT,
+        liquidity=Liquidity.MAKER,
+        loss_at_stop_btc=D("0.000199793814"),
     )
 
 

@@ -81,6 +81,8 @@ class TradeEntryRecord:
     liq_price: Decimal | None = None
     stop_client_id: str = ""
     tp_client_id: str = ""
+    loss_at_stop_btc: Decimal | None = None  # C3: the exact loss at the stop from the fill
+    planned_stop_price: Decimal | None = None  # C3: the stop before a fill moved it inward
 
     KIND = "trade_entry"
 
@@ -133,6 +135,8 @@ class TradeExitRecord:
     gross_pnl_btc: Decimal
     exit_reason: ExitReason
     funding_btc: Decimal = Decimal(0)
+    liquidity: Liquidity = Liquidity.MAKER  # how the entry filled (G3/G4)
+    loss_at_stop_btc: Decimal | None = None  # C3: the exact planned loss from the fill
 
     KIND = "trade_exit"
 

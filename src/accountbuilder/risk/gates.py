@@ -244,9 +244,13 @@ def _take_profit(ctx: EntryContext, w: _Work) -> Decimal | Denial:
     else:
         return Denial(ReasonCode.INVALID_INPUT, {"take_profit_price": "unknown"})
     if (tp - w.entry_price) * sig.side.sign <= 0:
-        return Denial(
-            ReasonCode.INVALID_INPUT, {"take_profit_price": tp, "entry_price": w.entry_price}
+        # G4: the taker's worst acceptable price is already at or past the next level
+        code = (
+            ReasonCode.TAKE_PROFIT_NOT_BEYOND_TAKER_PRICE
+            if sig.liquidity is Liquidity.TAKER
+            else ReasonCode.INVALID_INPUT
         )
+        return Denial(code, {"take_profit_price": tp, "entry_price": w.entry_price})
     return tp
 
 

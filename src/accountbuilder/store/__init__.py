@@ -1,4 +1,4 @@
-"""The crash-safe SQLite store: session state, intents and audit records (SPEC G2, I1–I4).
+"""The crash-safe SQLite store: session state, the order lifecycle and audit records (SPEC G2, I1–I4).
 
 An edge, not the core: it does file I/O but never reads the clock. The runner wires it; the
 core never imports it.
@@ -17,7 +17,7 @@ from accountbuilder.store.errors import (
     StoreNotFoundError,
     UnknownIntentError,
 )
-from accountbuilder.store.intents import IntentAction, IntentRecord, IntentStatus
+from accountbuilder.store.orders import OrderRecord
 from accountbuilder.store.session import SessionRevision
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder.store.status import StatusView
@@ -25,9 +25,7 @@ from accountbuilder.store.status import StatusView
 __all__ = [
     "DecisionWrite",
     "DuplicateIntentError",
-    "IntentAction",
-    "IntentRecord",
-    "IntentStatus",
+    "OrderRecord",
     "IntentTransitionError",
     "NotAStoreError",
     "ReadOnlyStoreError",

@@ -124,10 +124,61 @@ V1_STATEMENTS: tuple[str, ...] = (
     """,
 )
 
-# Version 2 (issue 15): who holds the store, the REST budget's window, operator requests.
+
+# Version 2 (issue 13): one order lifecycle. The core's order phase and the store's record are
+# the same enum and the same table (domain/lifecycle.py); amends and cancels are recorded as
+# moves of the order they act on. Place intents of version 1 are carried over.
+_PHASES = "('intent', 'acked', 'unknown', 'open', 'triggered', 'filled', 'cancelled', 'rejected', 'dropped', 'lost')"
+V2_STATEMENTS: tuple[str, ...] = (
+    f"""
+    CREATE TABLE orders (
+        client_id     TEXT    PRIMARY KEY CHECK (length(client_id) BETWEEN 1 AND 36),
+        signal_id     TEXT    NOT NULL,
+        role          TEXT    NOT NULL,
+        spec_json     TEXT    NOT NULL CHECK (json_valid(spec_json)),
+        phase         TEXT    NOT NULL CHECK (phase IN {_PHASES}),
+        detail        TEXT,
+        created_ts_ms INTEGER NOT NULL,
+        updated_ts_ms INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX orders_live ON orders (phase) "
+    "WHERE phase IN ('intent', 'acked', 'unknown', 'open', 'triggered')",
+    f"""
+    CREATE TABLE order_transitions (
+        id         INTEGER PRIMARY KEY,
+        client_id  TEXT    NOT NULL REFERENCES orders (client_id),
+        from_phase TEXT    CHECK (from_phase IS NULL OR from_phase IN {_PHASES}),
+        to_phase   TEXT    NOT NULL CHECK (to_phase IN {_PHASES}),
+        event      TEXT,
+        detail     TEXT,
+        ts_ms      INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX order_transitions_order ON order_transitions (client_id, id)",
+    """
+    INSERT INTO orders (client_id, signal_id, role, spec_json, phase, detail,
+                        created_ts_ms, updated_ts_ms)
+    SELECT client_id, '', role, command_json,
+           CASE status WHEN 'recorded' THEN 'intent' WHEN 'sent' THEN 'intent'
+                       WHEN 'acked' THEN 'acked' WHEN 'unknown' THEN 'unknown'
+                       WHEN 'rejected' THEN 'rejected' ELSE 'lost' END,
+           detail, created_ts_ms, updated_ts_ms
+    FROM intents WHERE action = 'place'
+    """,
+    """
+    INSERT INTO order_transitions (client_id, from_phase, to_phase, event, detail, ts_ms)
+    SELECT client_id, NULL, phase, NULL, 'carried over from schema 1 intents', updated_ts_ms
+    FROM orders
+    """,
+    "DROP TABLE intent_transitions",
+    "DROP TABLE intents",
+)
+
+# Version 3 (issue 15): who holds the store, the REST budget's window, operator requests.
 REQUEST_OUTCOMES = "('applied', 'refused')"
 
-V2_STATEMENTS: tuple[str, ...] = (
+V3_STATEMENTS: tuple[str, ...] = (
     # One row per process that took the store's lock (lock.py): PID, start time, command.
     """
     CREATE TABLE owners (

@@ -16,16 +16,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from accountbuilder.domain.enums import MainState, OrderRole, StopStatus
+from accountbuilder.domain.enums import MainState, StopStatus
+from accountbuilder.domain.lifecycle import OrderTransition
 from accountbuilder.records.daily_metrics import DailyMetrics
 from accountbuilder.records.decision_log import DecisionRecord, DecisionRun
 from accountbuilder.records.halt_log import HaltRecord
 from accountbuilder.records.trade_log import TradeRecord
-from accountbuilder.store import decisions, intents, journal, runtime, session
+from accountbuilder.store import decisions, journal, orders, runtime, session
 from accountbuilder.store.connection import Database
 from accountbuilder.store.decisions import DecisionWrite, DecisionWriter
 from accountbuilder.store.errors import UnreadableStoreError
-from accountbuilder.store.intents import IntentAction, IntentRecord, IntentStatus
 from accountbuilder.store.migrations import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -33,6 +33,7 @@ from accountbuilder.store.migrations import (
     check_readable,
     migrate,
 )
+from accountbuilder.store.orders import OrderRecord
 from accountbuilder.store.runtime import OwnerRecord, RequestOutcome
 from accountbuilder.store.session import SessionRevision
 from accountbuilder.store.status import StatusView, read_status
@@ -148,51 +149,48 @@ class SqliteStore:
             }
             return session.insert_revision(conn, doc, ts_ms, self._keep)
 
-    # ------------------------------------------------------------------------- intents (G2)
-    def record_intent(
-        self,
-        intent_id: str,
-        client_id: str,
-        role: OrderRole | str,
-        command_json: str | Mapping[str, Any],
-        ts_ms: int,
-        *,
-        action: IntentAction = IntentAction.PLACE,
-    ) -> IntentRecord:
-        """Commit an intent (status ``recorded``) durably; call it BEFORE sending the command.
+    # ------------------------------------------------------------------------- orders (G2)
+    def record_order_moves(self, moves: Sequence[OrderTransition]) -> None:
+        """Commit accepted order moves durably; the creations BEFORE the orders are sent.
 
-        Raise ``DuplicateIntentError`` for a known intent id, or for a second place intent of
-        a client id (SPEC G2: a client id is sent at most once).
+        Raise ``DuplicateIntentError`` for a second creation of a client id (SPEC G2: sent at
+        most once) and ``IntentTransitionError`` for a move the lifecycle table forbids.
+        """
+        if not moves:
+            return
+        with self._db.write(durable=True) as conn:
+            orders.record_moves(conn, moves)
+
+    def commit_round(
+        self, doc: Mapping[str, Any] | None, moves: Sequence[OrderTransition], ts_ms: int
+    ) -> int | None:
+        """One durable transaction: the session document (I4) and the round's order moves.
+
+        Either both are on disk before the round's commands are sent, or neither is.
         """
         with self._db.write(durable=True) as conn:
-            return intents.insert_intent(
-                conn, intent_id, client_id, role, command_json, ts_ms, IntentAction(action)
-            )
+            revision = None
+            if doc is not None:
+                revision = session.insert_revision(conn, doc, ts_ms, self._keep)
+            orders.record_moves(conn, moves)
+            return revision
 
-    def mark_intent(
-        self, intent_id: str, status: IntentStatus | str, ts_ms: int, detail: str | None = None
-    ) -> IntentRecord:
-        """Move an intent along its lifecycle; raise ``IntentTransitionError`` if not allowed."""
-        with self._db.write(durable=True) as conn:
-            return intents.update_status(conn, intent_id, status, ts_ms, detail)
-
-    def intent(self, intent_id: str) -> IntentRecord | None:
+    def order(self, client_id: str) -> OrderRecord | None:
         with self._db.read() as conn:
-            return intents.fetch_intent(conn, intent_id)
+            return orders.fetch_order(conn, client_id)
 
-    def intent_for_client_id(self, client_id: str) -> IntentRecord | None:
-        """The place intent of ``client_id`` (look it up before sending again, SPEC G2)."""
+    def live_orders(self) -> list[OrderRecord]:
+        """Orders that may still rest, fill or protect, oldest first (restart, status)."""
         with self._db.read() as conn:
-            return intents.place_intent_for(conn, client_id)
+            return orders.live_orders(conn)
 
-    def open_intents(self) -> list[IntentRecord]:
-        """Intents not yet resolved, oldest first: what restart recovery must reconcile."""
+    def all_orders(self) -> list[OrderRecord]:
         with self._db.read() as conn:
-            return intents.open_intents(conn)
+            return orders.all_orders(conn)
 
-    def intent_history(self, intent_id: str) -> list[tuple[str | None, str, int]]:
+    def order_history(self, client_id: str) -> list[tuple[str | None, str, str | None, int]]:
         with self._db.read() as conn:
-            return intents.intent_history(conn, intent_id)
+            return orders.order_history(conn, client_id)
 
     # ------------------------------------------------------------------------- trades, halts
     def record_trade(self, record: TradeRecord) -> bool:

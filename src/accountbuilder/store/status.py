@@ -8,10 +8,10 @@ from accountbuilder.records.daily_metrics import DailyMetrics
 from accountbuilder.records.decision_log import DecisionRun
 from accountbuilder.records.halt_log import HaltRecord
 from accountbuilder.records.trade_log import TradeRecord
-from accountbuilder.store import decisions, intents, journal, runtime, session
+from accountbuilder.store import decisions, journal, orders, runtime, session
 from accountbuilder.store.connection import Database
-from accountbuilder.store.intents import IntentRecord
 from accountbuilder.store.migrations import stored_version
+from accountbuilder.store.orders import OrderRecord
 from accountbuilder.store.runtime import OwnerRecord, RequestOutcome
 from accountbuilder.store.session import SessionRevision
 
@@ -22,7 +22,7 @@ class StatusView:
 
     schema_version: int
     session: SessionRevision | None
-    open_intents: tuple[IntentRecord, ...]
+    live_orders: tuple[OrderRecord, ...]
     last_decisions: tuple[DecisionRun, ...]
     trades_today: tuple[TradeRecord, ...]
     open_halts: tuple[HaltRecord, ...]
@@ -50,7 +50,7 @@ def read_status(
         return StatusView(
             schema_version=stored_version(conn, db.path),
             session=session.latest_revision(conn),
-            open_intents=tuple(intents.open_intents(conn)),
+            live_orders=tuple(orders.live_orders(conn)),
             last_decisions=tuple(decisions.last_decisions(conn, n_decisions)),
             trades_today=tuple(journal.trades_on_day(conn, day)),
             open_halts=tuple(journal.open_halts(conn)),

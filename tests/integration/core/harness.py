@@ -1,7 +1,10 @@
 """Scenario harness: the whole core on the simulated exchange over a scripted price path.
 
-Invariants checked after every tick of every scenario (issue 6):
-- no open position without an ACTIVE stop for more than 10 s of simulated time (G8);
+Invariants checked after every tick of every scenario (issues 6 and 13):
+- a position never goes more than 10 s of simulated time without an ACTIVE stop unless a
+  reduce-only close has been sent and a manual HALT raised (G8);
+- no tracked order moves backward: an order's phase changes only along the lifecycle table;
+- no signal uses more than 100 client-id attempts (G1/G2);
 - no entry order sent while HALT/COOLDOWN or while a block runs (D6, E7);
 - the REST budget (90 calls in any rolling 60 s) is never exceeded (F1).
 """
@@ -14,13 +17,16 @@ from decimal import Decimal
 import numpy as np
 
 from accountbuilder.config import load_config
+from accountbuilder.constants import STOP_MISSING_MAX_MS
 from accountbuilder.core.orchestrator import TradingCore
 from accountbuilder.domain.commands import PlaceOrder
-from accountbuilder.domain.enums import OrderRole
+from accountbuilder.domain.enums import HaltKind, OrderRole
 from accountbuilder.domain.events import PongReceived
+from accountbuilder.domain.lifecycle import TRANSITIONS, OrderPhase
 from accountbuilder.domain.models import Candle
 from accountbuilder.exchange.sim import SimConfig, SimExchange
 from accountbuilder.health.rest_budget import RestBudget
+from accountbuilder.machines.listeners import TransitionRecorder
 from accountbuilder.marketdata.candles import candles_from_columns
 from accountbuilder.marketdata.view import Staleness
 from accountbuilder.signal.grid import level_price
@@ -53,9 +59,12 @@ def rows_move(a: float, b: float, n: int) -> list[tuple[float, float, float, flo
 
 @dataclass
 class Invariants:
-    unprotected_ms_max: int = 0
+    unprotected_ms_max: int = 0  # longest stretch without an ACTIVE stop, closed or not
+    unguarded_ms_max: int = 0  # ... without an ACTIVE stop and without close + manual HALT
     entries_while_blocked: list[str] = field(default_factory=list)
     budget_max: int = 0
+    backward_moves: list[str] = field(default_factory=list)
+    attempts_max: int = 0
 
 
 class Scenario:
@@ -91,6 +100,7 @@ class Scenario:
         self.sent: list[tuple[int, object]] = []  # (tick time, command)
         self.core: TradingCore | None = None
         self._unprotected_since: int | None = None
+        self._phases: dict[str, str] = {}
         self.heartbeat = with_ws  # a healthy WS answers pings: one pong per tick (F2)
 
     async def start(self) -> None:
@@ -103,6 +113,7 @@ class Scenario:
             with_ws=self.with_ws,
         )
         self.core = started.core
+        self.record_transitions()
         price = Decimal(repr(float(self.arrays.close[0])))
         width = price * Decimal(repr(self.atr_pct))
         daily = [
@@ -128,6 +139,12 @@ class Scenario:
                     PongReceived(exchange_ts_ms=self.now, local_ts_ms=self.now)
                 )
             await self.driver.step(self.now)
+
+    def record_transitions(self) -> None:
+        """Keep every transition both machines take (``fired``) for the scenario and meta tests."""
+        self.fired = getattr(self, "fired", TransitionRecorder())
+        self.core.state.main.add_listener(self.fired.for_machine("main"))
+        self.core.state.stop.add_listener(self.fired.for_machine("stop_status"))
 
     # ----------------------------------------------------------------------------- views
     @property
@@ -167,21 +184,62 @@ class Scenario:
                 self.inv.entries_while_blocked.append(f"{now_ms}:{c.spec.client_id}:{s.main.state}")
 
     def _check(self, now_ms, core) -> None:
-        pos = core.kit.view.position
-        open_ = pos is not None and pos.contracts > 0
+        pos = self.sim.ledger  # the exchange's truth, not the core's view of it
+        open_ = pos.contracts > 0
         if open_ and core.state.stop.state != "ACTIVE":
             self._unprotected_since = self._unprotected_since or now_ms
-            self.inv.unprotected_ms_max = max(
-                self.inv.unprotected_ms_max, now_ms - self._unprotected_since
-            )
+            gap = now_ms - self._unprotected_since
+            self.inv.unprotected_ms_max = max(self.inv.unprotected_ms_max, gap)
+            if not self._closed_and_halted(core):
+                self.inv.unguarded_ms_max = max(self.inv.unguarded_ms_max, gap)
         else:
             self._unprotected_since = None
         self.inv.budget_max = max(self.inv.budget_max, self.sim.max_rest_calls_in_window())
+        self._check_orders(core)
 
-    def assert_invariants(self, unprotected_limit_ms: int = 10_000) -> None:
-        assert self.inv.unprotected_ms_max <= unprotected_limit_ms, self.inv
+    def _closed_and_halted(self, core) -> bool:
+        """G8's way out: a reduce-only close sent and a manual HALT raised."""
+        closes = [c for c in self.commands(PlaceOrder, OrderRole.CLOSE) if c.spec.reduce_only]
+        manual = core.state.main.state == "HALT" and core.state.halt.kind is HaltKind.MANUAL
+        return bool(closes) and manual
+
+    def _check_orders(self, core) -> None:
+        """No order moves backward (only along the lifecycle table); ≤ 100 ids per signal."""
+        orders = core.state.orders
+        per_signal: dict[str, int] = {}
+        for cid, o in orders.by_cid.items():
+            before = self._phases.get(cid)
+            moved = before is not None and before != o.phase.value
+            if moved and not _reachable(OrderPhase(before), o.phase):
+                self.inv.backward_moves.append(f"{cid}: {before} -> {o.phase.value}")
+            self._phases[cid] = o.phase.value
+            per_signal[o.signal_id] = per_signal.get(o.signal_id, 0) + 1
+        self.inv.attempts_max = max(self.inv.attempts_max, *per_signal.values(), 0)
+
+    def assert_invariants(self, unprotected_limit_ms: int | None = None) -> None:
+        """The invariants; ``unprotected_limit_ms`` also bounds any stretch without an ACTIVE
+        stop (closed or not) for scenarios that must never get near the 10-second rule."""
+        assert self.inv.unguarded_ms_max <= STOP_MISSING_MAX_MS, self.inv  # G8
+        if unprotected_limit_ms is not None:
+            assert self.inv.unprotected_ms_max <= unprotected_limit_ms, self.inv
         assert self.inv.entries_while_blocked == [], self.inv
         assert self.inv.budget_max <= 90, self.inv
+        assert self.inv.backward_moves == [], self.inv
+        assert self.inv.attempts_max <= 100, self.inv
+
+
+def _reachable(source: OrderPhase, target: OrderPhase) -> bool:
+    """``target`` is reachable from ``source`` through the lifecycle table (one or more moves)."""
+    seen, frontier = {source}, [source]
+    while frontier:
+        phase = frontier.pop()
+        for (p, _), t in TRANSITIONS.items():
+            if p is phase and t not in seen:
+                if t is target:
+                    return True
+                seen.add(t)
+                frontier.append(t)
+    return False
 
 
 def _config(overrides: dict):

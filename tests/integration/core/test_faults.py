@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tests.integration.core.harness import ENTRY_LEVEL, MARK0, MIN, Scenario, rows_flat, rows_move
 
 from accountbuilder.domain.commands import AmendOrder, CancelOrder, PlaceOrder
 from accountbuilder.domain.enums import OrderRole
+from accountbuilder.domain.requests import Purpose
 
 SEC = 1_000
 DIP = rows_flat(MARK0, 1) + rows_move(MARK0, ENTRY_LEVEL - 20, 1)
@@ -81,20 +84,47 @@ async def test_e7_emergency_halt_during_a_position_keeps_stop_and_take_profit():
     sc.assert_invariants()
 
 
-async def test_g4_three_maker_timeouts_allow_one_taker_entry_in_s2():
-    # The mark stays 0.4% above the level: PostOnly buys rest and time out (G3).
+async def test_g3_an_entry_above_its_level_rests_while_the_signal_stands():
+    # The mark stays 0.4% above the level for 10 minutes: the PostOnly buy rests there, never
+    # cancelled and re-sent (before issue 14: a cancel and a new order every 60 s).
     sc = Scenario(rows_flat(MARK0, 12), start_equity_usd=400)
     await sc.start()
 
     await sc.run_for(10 * MIN)
 
+    entries = [c for c in sc.commands(PlaceOrder) if c.spec.role is OrderRole.ENTRY]
+    assert len(entries) == 1 and not sc.commands(CancelOrder)
+    assert sc.state.main.state == "ENTRY_PENDING" and sc.state.maker.count == 0
+    sc.assert_invariants()
+
+
+async def test_g3_g4_reached_and_unfilled_then_run_through_gives_one_ioc_taker_entry_in_s2():
+    # The market dips just through the level without filling the resting buy (its queue place
+    # needs a trade 1000 ticks through): a maker timeout 60 s after the touch. With the market
+    # now past the level, the next two PostOnly buys at it would take liquidity (timeouts 2 and
+    # 3): G4 allows one taker entry, an IOC limit at mark x (1 + 0.2 %).
+    below = ENTRY_LEVEL * 0.999
+    sc = Scenario(
+        rows_flat(MARK0, 2) + rows_move(MARK0, below, 1) + rows_flat(below, 10),
+        start_equity_usd=400,
+        sim={"require_trade_through_ticks": 1000},
+    )
+    await sc.start()
+
+    await sc.run_for(10 * MIN)
+
     entries = [
-        c.spec.role
-        for c in sc.commands(PlaceOrder)
+        c.spec for c in sc.commands(PlaceOrder)
         if c.spec.role in (OrderRole.ENTRY, OrderRole.TAKER_ENTRY)
-    ]
-    assert entries[:4] == [OrderRole.ENTRY] * 3 + [OrderRole.TAKER_ENTRY]
-    assert entries.count(OrderRole.TAKER_ENTRY) == 1
+    ]  # fmt: skip
+    assert [e.role for e in entries] == [OrderRole.ENTRY] * 3 + [OrderRole.TAKER_ENTRY]
+    assert len({e.price for e in entries[:3]}) == 1  # the same standing signal, the same level
+    taker = entries[3]
+    assert (taker.order_type.value, taker.time_in_force.value) == ("Limit", "IOC")
+    mark = Decimal(repr(below))
+    assert mark < taker.price <= mark * Decimal("1.002")  # within the cap, never a market order
+    timeouts = [c for c in sc.commands(CancelOrder) if c.purpose is Purpose.TIMEOUT]
+    assert len(timeouts) == 1
     assert sc.state.main.state == "IN_POSITION"
     sc.assert_invariants()
 

@@ -88,8 +88,9 @@ async def test_i4_restart_after_losing_state_adopts_the_position_and_places_a_st
 def test_g2_pruning_never_forgets_the_open_trades_orders_or_a_live_one():
     from decimal import Decimal
 
-    from accountbuilder.core.orders import OwnOrders, Phase
+    from accountbuilder.core.orders import OwnOrders
     from accountbuilder.domain.enums import OrderSide, OrderType
+    from accountbuilder.domain.lifecycle import OrderEvent
     from accountbuilder.domain.models import OrderSpec
 
     orders = OwnOrders()
@@ -98,14 +99,13 @@ def test_g2_pruning_never_forgets_the_open_trades_orders_or_a_live_one():
         ("bbbb_L_sl0", OrderRole.STOP),
         ("cccc_L_en0", OrderRole.ENTRY),
     ):
-        orders.add_intent(
-            OrderSpec(cid, role, OrderSide.BUY, OrderType.LIMIT, 1, Decimal(1)), now_ms=0
-        )
-    orders.get("aaaa_L_en0").phase = Phase.CANCELLED
-    orders.get("bbbb_L_sl0").phase = Phase.FILLED
+        spec = OrderSpec(cid, role, OrderSide.BUY, OrderType.LIMIT, 1, Decimal(1))
+        orders.add_intent(spec, cid[:4], 0, now_ms=0)
+    orders.apply("aaaa_L_en0", OrderEvent.SEEN_CANCELLED, 0)
+    orders.apply("bbbb_L_sl0", OrderEvent.SEEN_FILLED, 0)
     # cccc stays live
 
-    dropped = orders.prune(keep_ms=7_200_000, now_ms=7_200_001, keep_signal="bbbb")
+    dropped = orders.prune(keep_ms=7_200_000, now_ms=7_200_001, keep_signals=frozenset({"bbbb"}))
 
     assert dropped == 1 and set(orders.by_cid) == {"bbbb_L_sl0", "cccc_L_en0"}
     assert orders.next_attempt("bbbb", OrderRole.STOP) == 1  # the open trade's attempts go on

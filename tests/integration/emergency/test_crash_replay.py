@@ -19,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.unit.emergency.halt_rig import Rig
 
 from accountbuilder.domain.enums import HaltKind, Side, Stage
 from accountbuilder.domain.models import AccountSnapshot, Position
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.emergency.checker import EmergencyChecker
-from accountbuilder.emergency.halts import COOLDOWN_MS, HaltLogEvent, HaltPhase, HaltState, step
+from accountbuilder.emergency.halts import COOLDOWN_MS, HaltLogEvent, HaltPhase
 
 MARK_OFFSETS_MS = (0, 15_000, 30_000, 45_000)  # open, high, low, close
 CHECK_OFFSET_MS = 45_000
@@ -77,7 +78,7 @@ def per_minute(flags: np.ndarray) -> np.ndarray:
 def replay(candles: np.ndarray, prices: np.ndarray, position: Position | None = None):
     """Feed the marks, check once per candle, step the halt state; return the timeline."""
     checker = EmergencyChecker()
-    state = HaltState()
+    rig = Rig()
     phases, log = [], []
     marks = prices.reshape(-1, len(MARK_OFFSETS_MS))
     for ts, four in zip(candles[:, 0].astype(np.int64), marks, strict=True):
@@ -85,10 +86,8 @@ def replay(candles: np.ndarray, prices: np.ndarray, position: Position | None = 
             checker.on_mark(int(ts) + off, D(f"{price:.2f}"))
         now = int(ts) + CHECK_OFFSET_MS
         report = checker.check(now, RICH, position)
-        state, entries = step(
-            state, now, report.findings, report.calm, calm_figures=report.calm_figures
-        )
-        phases.append(state.phase)
+        entries = rig.check(now, report.findings, report.calm, report.calm_figures)
+        phases.append(rig.phase)
         log += entries
     return phases, log
 

@@ -11,6 +11,9 @@ import sys
 import time
 from decimal import Decimal
 
+from accountbuilder.domain.enums import OrderRole, OrderSide, OrderType
+from accountbuilder.domain.lifecycle import OrderEvent, OrderPhase, OrderTransition
+from accountbuilder.domain.models import OrderSpec
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.records.decision_log import DecisionRecord
 from accountbuilder.records.examples import T0
@@ -30,12 +33,22 @@ def _reject(ts: int, batch: str) -> DecisionRecord:
     )
 
 
+CID = "3f9a1c2b7d4e_L_en1"
+
+
 def intent(db: str) -> None:
-    """Commit an intent (sent) and a session revision, say so, then wait to be killed."""
+    """Commit an order (created, then acked) with a session revision, say so, wait to be killed."""
+    spec = OrderSpec(CID, OrderRole.ENTRY, OrderSide.BUY, OrderType.LIMIT, 323, Decimal(50_000))
+    ack = OrderTransition(
+        CID, OrderRole.ENTRY, OrderPhase.INTENT, OrderPhase.ACKED, OrderEvent.ACCEPTED, "", T0 + 2
+    )
     store = SqliteStore.open(db, now_ms=T0)
-    store.save_session({"halt": None, "leverage_in_force": Decimal("3")}, T0)
-    store.record_intent("int-1", "3f9a1c2b7d4e_long_en1", "en", {"qty": 323}, T0 + 1)
-    store.mark_intent("int-1", "sent", T0 + 2)
+    store.commit_round(
+        {"halt": None, "leverage_in_force": Decimal("3")},
+        [OrderTransition.created(spec, "3f9a1c2b7d4e", T0 + 1)],
+        T0,
+    )
+    store.record_order_moves([ack])
     say("COMMITTED")
     time.sleep(BLOCK_S)
 

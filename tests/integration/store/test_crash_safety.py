@@ -1,7 +1,7 @@
 """Crash safety with real processes: SIGKILL after a commit, and in the middle of a batch.
 
 SPEC I4: state is committed before the command it implies is sent, and survives a crash.
-SPEC G2: the intent of a sent order is there after the crash, so it is looked up, not resent.
+SPEC G2: a sent order is stored after the crash, so it is looked up, not resent.
 """
 
 from __future__ import annotations
@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 from tests.integration.store.store_procs import expect, kill, start
 
-from accountbuilder.store import IntentStatus, SqliteStore
+from accountbuilder.domain.enums import OrderRole
+from accountbuilder.domain.lifecycle import OrderEvent, OrderPhase, OrderTransition
+from accountbuilder.store import SqliteStore
+
+CID = "3f9a1c2b7d4e_L_en1"
 
 
 @pytest.fixture
@@ -20,7 +24,7 @@ def db(tmp_path) -> Path:
     return tmp_path / "accountbuilder.sqlite"
 
 
-def test_g2_i4_committed_intent_survives_sigkill(db):
+def test_g2_i4_committed_order_survives_sigkill(db):
     proc = start("intent", db)
     expect(proc, "COMMITTED")
 
@@ -29,9 +33,9 @@ def test_g2_i4_committed_intent_survives_sigkill(db):
     wal = db.with_name(db.name + "-wal")
     assert wal.stat().st_size > 0  # the commits are still in the WAL: recovery reads them
     with SqliteStore.open_readonly(db) as store:
-        (intent,) = store.open_intents()
-        assert (intent.intent_id, intent.status) == ("int-1", IntentStatus.SENT)
-        assert store.intent_for_client_id("3f9a1c2b7d4e_long_en1") == intent
+        (order,) = store.live_orders()
+        assert (order.client_id, order.phase) == (CID, OrderPhase.ACKED)
+        assert [h[1] for h in store.order_history(CID)] == ["intent", "acked"]
         assert store.load_session() == {"halt": None, "leverage_in_force": "3"}
         assert store.integrity_check() == "ok"
 
@@ -42,10 +46,16 @@ def test_g2_i4_writer_reopens_after_sigkill_and_resumes_the_lifecycle(db):
     kill(proc)
 
     with SqliteStore.open(db, now_ms=1) as store:
-        store.mark_intent("int-1", "unknown", 10, detail="restart: look the client id up (G2)")
-        store.mark_intent("int-1", "acked", 11, detail="found by lookup")
+        store.record_order_moves(
+            [
+                OrderTransition(CID, OrderRole.ENTRY, OrderPhase.ACKED, OrderPhase.UNKNOWN,
+                                OrderEvent.RESTARTED, "restart: look it up (G2)", 10),
+                OrderTransition(CID, OrderRole.ENTRY, OrderPhase.UNKNOWN, OrderPhase.OPEN,
+                                OrderEvent.SEEN_WORKING, "found by lookup", 11),
+            ]
+        )  # fmt: skip
 
-        assert store.intent("int-1").status is IntentStatus.ACKED
+        assert store.order(CID).phase is OrderPhase.OPEN
         assert store.integrity_check() == "ok"
 
 

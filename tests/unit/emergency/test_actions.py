@@ -16,7 +16,7 @@ from accountbuilder.domain.enums import (
 from accountbuilder.domain.models import Order
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.emergency.actions import ENTRY_ROLES, PROTECTIVE_ROLES, halt_block
-from accountbuilder.emergency.halts import HaltState, raise_halt
+from accountbuilder.emergency.halts import HaltFacts, HaltPhase, HaltState, raised
 from accountbuilder.health.latency import LatencyTracker
 
 T0 = 1_700_000_000_000
@@ -55,9 +55,10 @@ def test_e7_halt_cancels_only_open_entry_orders():
 
 
 def test_e7_halt_state_block_keeps_stop_and_take_profit():
-    state, _ = raise_halt(HaltState(), T0, ReasonCode.LIQUIDATION_WARNING, HaltKind.MANUAL)
+    facts, _ = raised(HaltFacts(), False, T0, ReasonCode.LIQUIDATION_WARNING, HaltKind.MANUAL)
+    state = HaltState.of(HaltPhase.HALT, facts)
 
-    commands = state.block().cancel_commands(BOOK, intent_id="halt-1")
+    commands = state.block().cancel_commands(BOOK, first_seq=1)
 
     assert [c.client_id for c in commands] == ["e1", "tk1"]
     assert all(c.protective for c in commands)  # cancel-entry draws on the F1 reserve

@@ -31,8 +31,9 @@ def test_every_transition_appears_in_each_format():
             assert f"| {name} | {t.source} | {t.event} |" in table
 
 
-def test_g8_guarded_edges_show_their_guards():
-    assert "stop_placed [position_open and backoff_elapsed]" in to_mermaid()
+def test_g8_guarded_edges_show_their_guards_and_effects():
+    assert "tick [backoff_elapsed] / place_stop" in to_mermaid()
+    assert "tick [unprotected_too_long] / close_and_halt" in to_mermaid()
 
 
 def test_docs_state_machine_md_matches_the_code():

@@ -44,7 +44,7 @@ def test_i4_restored_machine_keeps_working_from_the_restored_state():
     doc = save_machines(TradingMachine(start_value="HALT"), StopStatusMachine(start_value="ACTIVE"))
     main, stop = restore_machines(doc)
 
-    stop.fire("stop_lost", ctx(position_contracts=5))
+    stop.fire("stop_ended", ctx(position_contracts=5))
     main.fire("reset", ctx(reset_reason="checked", position_contracts=5))
 
     assert (main.state, stop.state) == ("IN_POSITION", "MISSING")

@@ -11,6 +11,7 @@ from tests.unit.machines.cases import PASS, REFUSE, ctx
 from accountbuilder.domain.enums import HaltKind
 from accountbuilder.machines import EventNotAllowed, Moved, Refused
 from accountbuilder.machines.base import GuardedMachine
+from accountbuilder.machines.effects import Effect
 from accountbuilder.machines.main import TradingMachine
 from accountbuilder.machines.stop_status import StopStatusMachine
 
@@ -20,20 +21,18 @@ MACHINES: dict[str, type[GuardedMachine]] = {
 }
 
 
-def _declared() -> set[tuple[str, str, str, str]]:
-    return {
-        (t.machine, t.source, t.event, t.target)
-        for m in MACHINES.values()
-        for t in m.transition_table()
-    }
+def _key(t) -> tuple[str, str, str, str, str]:
+    return (t.machine, t.source, t.event, t.target, "+".join(t.guards))
 
 
-def _declared_guards() -> set[tuple[str, str, str, str, str]]:
+def _declared() -> dict[tuple[str, str, str, str, str], tuple[str, ...]]:
+    """Every declared transition and its effects."""
+    return {_key(t): t.effects for m in MACHINES.values() for t in m.transition_table()}
+
+
+def _declared_guards() -> set[tuple[str, str, str, str, str, str]]:
     return {
-        (t.machine, t.source, t.event, t.target, g)
-        for m in MACHINES.values()
-        for t in m.transition_table()
-        for g in t.guards
+        (*_key(t), g) for m in MACHINES.values() for t in m.transition_table() for g in t.guards
     }
 
 
@@ -45,29 +44,32 @@ def _id(key, rule: str) -> str:
     ("key", "case"), PASS.items(), ids=[_id(k, c.rule) for k, c in PASS.items()]
 )
 def test_transition_taken_when_guards_pass(key, case):
-    machine_name, source, event, target = key
+    machine_name, source, event, target, _ = key
     machine = MACHINES[machine_name](start_value=source)
 
     result = machine.fire(event, case.ctx)
 
-    assert result == Moved(machine_name, event, source, target)
+    effects = tuple(Effect(e) for e in _declared()[key])
+    assert result == Moved(machine_name, event, source, target, effects)
     assert machine.state == target
 
 
 @pytest.mark.parametrize(
     ("key", "case"),
     REFUSE.items(),
-    ids=[_id(k[:4], c.rule) + f"-refused-by-{k[4]}" for k, c in REFUSE.items()],
+    ids=[_id(k[:5], c.rule) + f"-refused-by-{k[5]}" for k, c in REFUSE.items()],
 )
 def test_guard_refusal_blocks_transition(key, case):
-    machine_name, source, event, target, guard = key
+    machine_name, source, event, target, guards, guard = key
     machine = MACHINES[machine_name](start_value=source)
 
     result = machine.fire(event, case.ctx)
 
-    assert machine.state != target or target == case.lands_in
     if case.lands_in is not None:
+        # another branch was taken: not this one (different target or different effects)
         assert isinstance(result, Moved) and result.target == case.lands_in
+        assert result.effects == tuple(Effect(e) for e in case.effects)
+        assert (result.target, result.effects) != (target, tuple(_declared()[key[:5]]))
     else:
         assert isinstance(result, Refused)
         assert machine.state == source
@@ -76,7 +78,7 @@ def test_guard_refusal_blocks_transition(key, case):
 
 
 def test_meta_every_declared_transition_has_a_pass_test():
-    assert set(PASS) == _declared()
+    assert set(PASS) == set(_declared())
 
 
 def test_meta_every_guard_of_every_transition_has_a_refusal_test():
@@ -111,11 +113,11 @@ def test_g8_e7_stop_supervision_runs_while_main_is_halted():
     open_ = ctx(position_contracts=40)
 
     main.fire("halt_raised", open_)
-    stop.fire("stop_lost", open_)
-    replaced = stop.fire("stop_placed", open_)
+    stop.fire("stop_ended", open_)
+    replaced = stop.fire("tick", open_)
 
     assert main.state == "HALT"
-    assert replaced.target == "PENDING"
+    assert replaced.target == "PENDING" and replaced.effects == (Effect.PLACE_STOP,)
 
 
 def test_e7_leaving_cooldown_lands_in_the_exchange_state_not_the_pre_halt_state():
@@ -123,7 +125,7 @@ def test_e7_leaving_cooldown_lands_in_the_exchange_state_not_the_pre_halt_state(
     main = TradingMachine(start_value="IN_POSITION")
     main.fire("halt_raised", ctx(position_contracts=40))
 
-    main.fire("calm_confirmed", ctx(halt_kind=HaltKind.TEMPORARY, calm_since_ms=0))
-    result = main.fire("cooldown_elapsed", ctx(cooldown_until_ms=0, position_contracts=0))
+    main.fire("tick", ctx(halt_kind=HaltKind.TEMPORARY, calm_since_ms=0))
+    result = main.fire("tick", ctx(cooldown_until_ms=0, position_contracts=0))
 
-    assert result.target == "FLAT"
+    assert result.target == "FLAT" and result.effects == (Effect.LIFT_HALT,)

@@ -1,4 +1,4 @@
-"""Paper trading persists like live (runner/recorder.py, runner/paper.py): intents before
+"""Paper trading persists like live (runner/recorder.py, runner/paper.py): orders before
 sends (SPEC G2), the session document (I4), trades (I1), halts (I2), decisions and daily
 metrics (I3) in the store and the JSON-lines files."""
 
@@ -68,26 +68,24 @@ def test_i1_i2_paper_run_commits_trades_and_halts(paper_run):
     assert sorted(h.reason.value for h in halts) == ["DROP_1M", "EQUITY_BELOW_80"]
 
 
-def test_i4_g2_paper_run_commits_the_session_and_every_intent(paper_run):
+def test_i4_g2_paper_run_commits_the_session_and_every_order_with_its_lifecycle(paper_run):
     _, state = paper_run
     with SqliteStore.open_readonly(state) as store:
         doc = store.load_session()
-        orders = doc["orders"]["orders"]
-        missing = [
-            o["spec"]["client_id"]
-            for o in orders
-            if store.intent_for_client_id(o["spec"]["client_id"]) is None
-        ]
-        placed = [store.intent_for_client_id(o["spec"]["client_id"]) for o in orders]
+        held = {o["spec"]["client_id"]: o["phase"] for o in doc["orders"]["orders"]}
+        stored = {cid: store.order(cid) for cid in held}
         # Final orders of past signal buckets are pruned from the session document, so the
-        # entries of the recorded trades are checked too: each was an intent before it was sent.
+        # entries of the recorded trades are checked too: each was stored before it was sent.
         entries = [t.client_id for t in store.trades_between(0, 2**62) if t.client_id]
-        entry_intents = [store.intent_for_client_id(c) for c in entries]
+        entry_orders = [store.order(c) for c in entries]
+        histories = [store.order_history(c) for c in entries]
 
     assert doc["machines"]["main"] == "HALT" and doc["halt"]["kind"] == "manual"
-    assert missing == []  # every order the core holds was an intent first (G2)
-    assert entries and None not in entry_intents
-    assert {p.status.value for p in placed + entry_intents} <= {"acked", "rejected", "resolved"}
+    assert None not in stored.values()  # every order the core holds was stored first (G2)
+    assert {cid: o.phase.value for cid, o in stored.items()} == held  # one lifecycle, not two
+    assert entries and None not in entry_orders
+    assert all(h[0][:2] == (None, "intent") for h in histories)  # committed before the send
+    assert {o.phase.value for o in entry_orders} == {"filled"}
 
 
 def test_i4_paper_session_has_the_runtime_section_status_shows(paper_run):

@@ -147,7 +147,7 @@ async def test_e1_h3_skipping_gives_identical_records_on_the_scaled_crash(crash)
 
 
 async def test_e4_g8_temporary_halt_ticks_in_full_and_quiet_positions_skip(crash):
-    # $400: 29 trades; the E1 halt is temporary (calm minutes, COOLDOWN, lifted), so every
+    # $400: 31 trades; the E1 halt is temporary (calm minutes, COOLDOWN, lifted), so every
     # minute from its raise to its lift is ticked; quiet positions are skipped to their fills
     cfg = config()
     slow, _ = await replay(crash, cfg, "400", skip=False, from_date="2021-05-16")
@@ -161,7 +161,7 @@ async def test_e4_g8_temporary_halt_ticks_in_full_and_quiet_positions_skip(crash
         on_tick=lambda now_ms, core: ticked.append(now_ms),
     )
 
-    assert fast.records == slow.records and len(slow.kinds("trade")) == 2 * 29
+    assert fast.records == slow.records and len(slow.kinds("trade")) == 2 * 31
     halts = {h["event"]: h["ts_ms"] for h in slow.kinds("halt")}
     raised, lifted = halts["raised"], halts["lifted"]  # 13:22 → 13:58: 36 minutes
     assert [t for t in ticked if raised <= t <= lifted] == list(range(raised, lifted + 1, MIN))

@@ -78,7 +78,7 @@ async def test_f6_every_timeframe_step_is_a_tick_gaps_included(bundled):
 
 
 async def test_g8_d6_f1_core_invariants_hold_on_every_backtest_tick(shared_data, tmp_path):
-    # $400 on the scaled crash: 29 trades, an E1 halt and its COOLDOWN, every tick checked:
+    # $400 on the scaled crash: 31 trades, an E1 halt and its COOLDOWN, every tick checked:
     # a position has an ACTIVE stop at every tick's end (G8), no entry is sent while HALT,
     # COOLDOWN or a block runs (D6), and the REST budget is never exceeded (F1)
     arrays = load_candles(crash_csv(shared_data, tmp_path / "crash.csv"))
@@ -112,7 +112,7 @@ async def test_g8_d6_f1_core_invariants_hold_on_every_backtest_tick(shared_data,
         on_outbox=on_outbox,
     )
 
-    assert len(rec.kinds("trade")) == 2 * 29 and "DROP_1M" in str(rec.kinds("halt"))
+    assert len(rec.kinds("trade")) == 2 * 31 and "DROP_1M" in str(rec.kinds("halt"))
     assert seen["position_ticks"] > 1000 and seen["unprotected_ticks"] == 0
     assert blocked_entries == []
     assert r.sim.max_rest_calls_in_window() <= 90

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from decimal import Decimal
 
 import pytest
 
+from accountbuilder.domain.enums import OrderRole, OrderSide, OrderType
+from accountbuilder.domain.lifecycle import OrderTransition
+from accountbuilder.domain.models import OrderSpec
 from accountbuilder.records.examples import T0, example_rejection
 from accountbuilder.store import ReadOnlyStoreError, SqliteStore
 from accountbuilder.store.connection import Database
@@ -23,11 +27,12 @@ def test_i4_store_journal_is_wal_with_foreign_keys_on(store):
     assert _pragma(store, "foreign_keys") == 1
 
 
-def test_g2_intent_commit_is_synchronous_full(store):
+def test_g2_order_commit_is_synchronous_full(store):
     store.write_decisions([example_rejection()])
     assert _pragma(store, "synchronous") == NORMAL
 
-    store.record_intent("i1", "sig_long_en1", "en", {"k": 1}, T0)
+    spec = OrderSpec("sig_L_en1", OrderRole.ENTRY, OrderSide.BUY, OrderType.LIMIT, 1, Decimal(1))
+    store.record_order_moves([OrderTransition.created(spec, "sig", T0)])
 
     assert _pragma(store, "synchronous") == FULL
 
@@ -61,10 +66,10 @@ def test_i4_a_failing_write_rolls_back_the_whole_transaction(store):
     assert not db.conn.in_transaction
 
 
-def test_i4_foreign_keys_refuse_a_transition_of_an_unknown_intent(store):
+def test_i4_foreign_keys_refuse_a_transition_of_an_unknown_order(store):
     with pytest.raises(sqlite3.IntegrityError), store._db.write(durable=True) as conn:
         conn.execute(
-            "INSERT INTO intent_transitions (intent_id, to_status, ts_ms) VALUES ('nope', 'sent', 1)"
+            "INSERT INTO order_transitions (client_id, to_phase, ts_ms) VALUES ('nope', 'open', 1)"
         )
 
 

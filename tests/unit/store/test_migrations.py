@@ -18,18 +18,21 @@ from accountbuilder.store import (
 from accountbuilder.store.errors import UnreadableStoreError
 from accountbuilder.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
 
-V1_TABLES = {
+TABLES = {
     "schema_version",
     "session",
-    "intents",
-    "intent_transitions",
+    "orders",
+    "order_transitions",
     "trades",
     "halts",
     "decisions",
     "daily_metrics",
+    "owners",  # v3 (issue 15): the store lock's holders, the F1 window, operator requests
+    "rest_calls",
+    "operator_requests",
 }
-V2_TABLES = {"owners", "rest_calls", "operator_requests"}
-ALL_VERSIONS = [(1, T0), (2, T0)]
+N = LATEST_VERSION
+ALL_AT = [(v, T0) for v in range(1, N + 1)]
 
 
 def _sql(path, *statements):
@@ -60,23 +63,10 @@ def test_i4_new_file_is_created_at_the_latest_schema(tmp_path):
     path = tmp_path / "new.sqlite"
 
     with SqliteStore.open(path, now_ms=T0) as store:
-        assert store.schema_version == LATEST_VERSION == 2
+        assert store.schema_version == LATEST_VERSION == len(MIGRATIONS)
 
-    assert _tables(path) == V1_TABLES | V2_TABLES
-    assert _versions(path) == ALL_VERSIONS
-
-
-def test_i4_a_v1_store_migrates_to_v2_keeping_its_session(tmp_path):
-    path = tmp_path / "v1.sqlite"
-    with SqliteStore.open(path, now_ms=T0, migrations=MIGRATIONS[:1]) as store:
-        store.save_session({"halt": None}, T0)
-
-    with SqliteStore.open(path, now_ms=T0 + 5) as store:
-        assert store.schema_version == 2
-        assert store.load_session() == {"halt": None}
-
-    assert _tables(path) == V1_TABLES | V2_TABLES
-    assert _versions(path) == [(1, T0), (2, T0 + 5)]
+    assert _tables(path) == TABLES
+    assert _versions(path) == ALL_AT
 
 
 def test_i4_v0_store_with_an_empty_version_table_migrates_to_the_latest(tmp_path):
@@ -88,10 +78,10 @@ def test_i4_v0_store_with_an_empty_version_table_migrates_to_the_latest(tmp_path
     )
 
     with SqliteStore.open(path, now_ms=T0 + 7) as store:
-        assert store.schema_version == LATEST_VERSION
+        assert store.schema_version == N
 
-    assert _tables(path) == V1_TABLES | V2_TABLES
-    assert _versions(path) == [(1, T0 + 7), (2, T0 + 7)]
+    assert _tables(path) == TABLES
+    assert _versions(path) == [(v, T0 + 7) for v in range(1, N + 1)]
 
 
 def test_i4_reopening_a_current_store_changes_nothing(tmp_path):
@@ -102,31 +92,30 @@ def test_i4_reopening_a_current_store_changes_nothing(tmp_path):
     with SqliteStore.open(path, now_ms=T0 + 99) as store:
         assert store.load_session() == {"halt": None}
 
-    assert _versions(path) == ALL_VERSIONS
+    assert _versions(path) == ALL_AT
 
 
 def test_i4_newer_schema_is_refused_with_a_clear_error_and_left_untouched(tmp_path):
     path = tmp_path / "future.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    _sql(path, "INSERT INTO schema_version VALUES (3, 'from the future', 5)")
+    _sql(path, f"INSERT INTO schema_version VALUES ({N + 1}, 'from the future', 5)")
     before = _dump(path)
 
     with pytest.raises(SchemaTooNewError) as err:
         SqliteStore.open(path, now_ms=T0)
 
     message = str(err.value)
-    assert (
-        "schema version 3" in message and "knows" in message and "Upgrade accountbuilder" in message
-    )
+    assert f"schema version {N + 1}" in message
+    assert "knows" in message and "Upgrade accountbuilder" in message
     assert _dump(path) == before
 
 
 def test_i4_newer_schema_is_refused_by_a_read_only_open_too(tmp_path):
     path = tmp_path / "future.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    _sql(path, "INSERT INTO schema_version VALUES (4, 'from the future', 5)")
+    _sql(path, f"INSERT INTO schema_version VALUES ({N + 2}, 'from the future', 5)")
 
-    with pytest.raises(SchemaTooNewError, match="schema version 4"):
+    with pytest.raises(SchemaTooNewError, match=f"schema version {N + 2}"):
         SqliteStore.open_readonly(path)
 
 
@@ -143,37 +132,50 @@ def test_i4_database_of_another_program_is_refused(tmp_path):
 def test_i4_an_added_step_migrates_an_older_store(tmp_path):
     path = tmp_path / "s.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    v3 = Migration(3, "add notes", ("CREATE TABLE notes (id INTEGER PRIMARY KEY, ts_ms INTEGER)",))
+    nxt = Migration(N + 1, "notes", ("CREATE TABLE notes (id INTEGER PRIMARY KEY, ts_ms INTEGER)",))
 
-    with SqliteStore.open(path, now_ms=T0 + 1, migrations=(*MIGRATIONS, v3)) as store:
-        assert store.schema_version == 3
+    with SqliteStore.open(path, now_ms=T0 + 1, migrations=(*MIGRATIONS, nxt)) as store:
+        assert store.schema_version == N + 1
 
     assert "notes" in _tables(path)
-    assert _versions(path) == [*ALL_VERSIONS, (3, T0 + 1)]
+    assert _versions(path) == [*ALL_AT, (N + 1, T0 + 1)]
+
+
+def test_i4_a_v2_store_migrates_to_v3_keeping_its_session(tmp_path):
+    path = tmp_path / "v2.sqlite"
+    with SqliteStore.open(path, now_ms=T0, migrations=MIGRATIONS[:2]) as store:
+        store.save_session({"halt": None}, T0)
+
+    with SqliteStore.open(path, now_ms=T0 + 5) as store:
+        assert store.schema_version == 3
+        assert store.load_session() == {"halt": None}
+
+    assert {"owners", "rest_calls", "operator_requests"} <= _tables(path)
+    assert _versions(path) == [(1, T0), (2, T0), (3, T0 + 5)]
 
 
 def test_i4_a_failing_step_leaves_the_store_at_its_old_version(tmp_path):
     path = tmp_path / "s.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    v3 = Migration(3, "ok", ("CREATE TABLE notes (id INTEGER)",))
-    v4 = Migration(4, "broken", ("CREATE TABLE notes (id INTEGER)",))  # already exists
+    ok = Migration(N + 1, "ok", ("CREATE TABLE notes (id INTEGER)",))
+    broken = Migration(N + 2, "broken", ("CREATE TABLE notes (id INTEGER)",))  # already exists
 
     with pytest.raises(UnreadableStoreError) as err:
-        SqliteStore.open(path, now_ms=T0, migrations=(*MIGRATIONS, v3, v4))
+        SqliteStore.open(path, now_ms=T0, migrations=(*MIGRATIONS, ok, broken))
 
     assert isinstance(err.value.__cause__, sqlite3.OperationalError)
 
-    assert "notes" not in _tables(path)  # v3 rolled back with v4: all or none
-    assert _versions(path) == ALL_VERSIONS
+    assert "notes" not in _tables(path)  # the good step rolled back too: all or none
+    assert _versions(path) == ALL_AT
 
 
 def test_i4_read_only_open_of_an_older_store_asks_for_a_migration(tmp_path):
     path = tmp_path / "s.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
-    v3 = Migration(3, "later", ("CREATE TABLE notes (id INTEGER)",))
+    later = Migration(N + 1, "later", ("CREATE TABLE notes (id INTEGER)",))
 
     with pytest.raises(SchemaTooOldError, match="start the runner once"):
-        SqliteStore.open_readonly(path, latest=v3.version)
+        SqliteStore.open_readonly(path, latest=later.version)
 
 
 def test_i4_read_only_open_of_a_missing_file_says_so(tmp_path):

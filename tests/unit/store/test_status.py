@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from accountbuilder.domain.enums import OrderRole, OrderSide, OrderType
+from accountbuilder.domain.lifecycle import OrderTransition
+from accountbuilder.domain.models import OrderSpec
 from accountbuilder.records.daily_metrics import roll_up
 from accountbuilder.records.examples import (
     T0,
@@ -18,7 +21,10 @@ from accountbuilder.store.migrations import LATEST_VERSION
 
 def _fill(store):
     store.save_session({"halt": {"reason": "DROP_1M"}}, T0 + 16 * 3_600_000)
-    store.record_intent("int-sl", "3f9a1c2b7d4e_long_sl1", "sl", {"qty": 323}, T0)
+    spec = OrderSpec(
+        "3f9a1c2b7d4e_L_sl1", OrderRole.STOP, OrderSide.SELL, OrderType.MARKET, 323, None
+    )
+    store.record_order_moves([OrderTransition.created(spec, "3f9a1c2b7d4e", T0)])
     store.record_trade(example_entry())
     store.record_trade(example_exit())
     store.record_halt(example_halt())
@@ -26,7 +32,7 @@ def _fill(store):
     store.upsert_daily_metrics(roll_up([example_exit(), example_halt()]), T0)
 
 
-def test_i4_status_view_holds_session_intents_trades_halts_decisions_metrics(store, db_path):
+def test_i4_status_view_holds_session_orders_trades_halts_decisions_metrics(store, db_path):
     _fill(store)
 
     with SqliteStore.open_readonly(db_path) as reader:
@@ -34,7 +40,7 @@ def test_i4_status_view_holds_session_intents_trades_halts_decisions_metrics(sto
 
     assert view.schema_version == LATEST_VERSION
     assert view.session.doc == {"halt": {"reason": "DROP_1M"}}
-    assert [i.intent_id for i in view.open_intents] == ["int-sl"]
+    assert [o.client_id for o in view.live_orders] == ["3f9a1c2b7d4e_L_sl1"]
     assert view.trades_today == (example_entry(), example_exit())
     assert view.open_halts == view.recent_halts == (example_halt(),)
     assert [r.last_ts_ms for r in view.last_decisions] == [T0 + 2, T0 + 1]
@@ -46,7 +52,7 @@ def test_i4_status_of_an_empty_store(store, db_path):
         view = reader.status("2024-03-01")
 
     assert view.session is None
-    assert view.open_intents == view.trades_today == view.last_decisions == ()
+    assert view.live_orders == view.trades_today == view.last_decisions == ()
 
 
 def test_i4_a_read_snapshot_does_not_see_commits_made_after_it_began(store, db_path):

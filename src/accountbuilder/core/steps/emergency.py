@@ -12,7 +12,6 @@ from accountbuilder.core.halting import (
     cancel_entry_orders,
     context_snapshot,
     position_contracts,
-    sync_main_to_halt,
 )
 from accountbuilder.core.kit import Kit, Outbox
 from accountbuilder.core.state import SessionState
@@ -28,13 +27,13 @@ from accountbuilder.domain.events import (
     PositionLiquidated,
     PositionUpdated,
     RestRoundTrip,
+    StoreUnavailable,
     StreamReconnected,
     WalletUpdated,
 )
 from accountbuilder.domain.reasons import Denial, ReasonCode
+from accountbuilder.domain.requests import Purpose
 from accountbuilder.emergency import halts
-from accountbuilder.emergency.halts import HaltPhase
-from accountbuilder.machines.context import MachineContext
 
 # Answers to REST calls and operator requests: not WS traffic (F2) and not WS event age (E2).
 _LOCAL = (
@@ -43,7 +42,9 @@ _LOCAL = (
     RestRoundTrip,
     HaltResetRequested,
     ExchangeSnapshotFetched,
+    StoreUnavailable,
 )
+STORE_BLOCK_MS = 60_000  # I4: entries stay blocked this long after the last failed commit
 _VIEW = (MarkPriceUpdated, CandleClosed, WalletUpdated, PositionUpdated)
 LATENCY_BLOCK = ReasonCode.BLOCK_LATENCY
 
@@ -76,22 +77,43 @@ def _observe(
 def run(
     kit: Kit, s: SessionState, out: Outbox, now_ms: int, events: Sequence[ExchangeEvent]
 ) -> None:
-    """Check E1-E6/H3/F3 and move the halt and the main machine accordingly."""
+    """Check E1-E6/H3/F3; the main machine decides HALT, COOLDOWN and their end."""
     liquidations, bad_account = _observe(kit, now_ms, events)
+    _store_failing(s, out, now_ms, events)
     account = bad_account if bad_account is not None else kit.view.account
     ws_status = kit.ws.status(now_ms) if kit.ws is not None else None
     report = kit.checker.check(
         now_ms, account, kit.view.position, ws=ws_status, liquidations=liquidations
     )
-    old = s.halt
-    # Only a raised halt carries the context snapshot (I2): build it only then, not every tick.
-    context = context_snapshot(kit, s) if report.halts else None
-    s.halt, entries = halts.step(
-        old, now_ms, report.findings, report.calm, context, report.calm_figures
+    halting = any(f.kind is not None for f in report.findings)
+    context = context_snapshot(kit, s) if halting else None  # built only when a halt is raised
+    s.halt_facts, entries = halts.check_on(
+        s.main,
+        s.halt_facts,
+        now_ms,
+        position_contracts(kit),
+        report.findings,
+        report.calm,
+        report.calm_figures,
+        context,
     )
     out.halts.extend(entries)
+    if halting:
+        cancel_entry_orders(s, out, Purpose.HALT, now_ms)  # E7
     _apply_blocks(kit, s, out, now_ms, report.blocks)
-    _sync_machine(kit, s, out, now_ms, old, entries)
+
+
+def _store_failing(
+    s: SessionState, out: Outbox, now_ms: int, events: Sequence[ExchangeEvent]
+) -> None:
+    """I4: a round could not be committed: block entries and pull resting ones (the stop and
+    the close still go out; the runner alarms and retries the commit every round)."""
+    failing = [e for e in events if isinstance(e, StoreUnavailable)]
+    if not failing:
+        return
+    s.risk = s.risk.with_block(ReasonCode.BLOCK_STORE, now_ms + STORE_BLOCK_MS)
+    cancel_entry_orders(s, out, Purpose.HALT, now_ms)
+    out.notes.append(f"store failing: {failing[-1].detail}; entries blocked, protection goes on")
 
 
 def _apply_blocks(kit: Kit, s: SessionState, out: Outbox, now_ms: int, blocks) -> None:
@@ -104,40 +126,26 @@ def _apply_blocks(kit: Kit, s: SessionState, out: Outbox, now_ms: int, blocks) -
         )
         s.risk = s.risk.with_block(LATENCY_BLOCK, until)
         if block.cancel_entry_orders:
-            cancel_entry_orders(s, out, "latency")
-
-
-def _sync_machine(
-    kit: Kit, s: SessionState, out: Outbox, now_ms: int, old: halts.HaltState, entries
-) -> None:
-    new = s.halt
-    contracts = position_contracts(kit)
-    raised = any(e.event.value in ("raised", "escalated") for e in entries)
-    if new.phase is HaltPhase.HALT:
-        if raised or s.main.state != "HALT":
-            sync_main_to_halt(kit, s, out, now_ms)
-    elif old.phase is HaltPhase.HALT and new.phase is HaltPhase.COOLDOWN:
-        ctx = MachineContext(now_ms, contracts, halt_kind=old.kind, calm_since_ms=old.calm_since_ms)
-        s.main.fire("calm_confirmed", ctx)
-    elif old.phase is HaltPhase.COOLDOWN and new.phase is HaltPhase.NORMAL:
-        s.main.fire(
-            "cooldown_elapsed",
-            MachineContext(now_ms, contracts, cooldown_until_ms=old.cooldown_until_ms),
-        )
+            cancel_entry_orders(s, out, Purpose.LATENCY, now_ms)
 
 
 def apply_reset(
     kit: Kit, s: SessionState, out: Outbox, now_ms: int, request: HaltResetRequested
 ) -> Denial | None:
-    """E5: a recorded manual reset lifts the HALT into the state that matches the exchange."""
-    result = halts.manual_reset(
-        s.halt, request.reason, request.who, now_ms, context_snapshot(kit, s)
+    """E5: a recorded manual reset lifts the HALT into the state that matches the exchange.
+
+    A refused reset (no HALT in force, a blank reason or name) is recorded in the halt log.
+    """
+    s.halt_facts, entries, denial = halts.reset_on(
+        s.main,
+        s.halt_facts,
+        now_ms,
+        position_contracts(kit),
+        request.who,
+        request.reason,
+        context_snapshot(kit, s),
     )
-    if isinstance(result, Denial):
-        out.notes.append(f"halt reset refused: {result}")
-        return result
-    s.halt, entry = result
-    out.halts.append(entry)
-    ctx = MachineContext(now_ms, position_contracts(kit), reset_reason=request.reason)
-    s.main.fire("reset", ctx)
-    return None
+    out.halts.extend(entries)
+    if denial is not None:
+        out.notes.append(f"halt reset refused: {denial}")
+    return denial

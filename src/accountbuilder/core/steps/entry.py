@@ -1,8 +1,11 @@
 """Step 3 when FLAT (SPEC D, G1-G4): ask the signal, run the gate chain, send the entry.
 
-Every evaluation (accepted or refused) is recorded with its reason. An accepted entry is a
-PostOnly limit at the grid level (G3); after 3 maker timeouts for the same signal the gate
-chain is asked for the one G4 taker entry.
+Every evaluation (accepted or refused) is recorded with its reason. The signal acted on is
+the standing one while it stands (G3, ``execution.entry.MakerTimeouts``). An accepted entry
+is a PostOnly limit at the grid level that rests there (G3); after 3 maker timeouts of the
+same signal the gate chain is asked for the one G4 taker entry: an IOC limit at the worst
+acceptable price ``mark × (1 ± taker_slippage_cap)``, from which contracts, stop, EV and the
+take-profit check are computed, so the loss at the stop fits for any fill it can get.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from accountbuilder.core.trade import OpenTrade
 from accountbuilder.domain.commands import PlaceOrder, SetLeverage
 from accountbuilder.domain.enums import Liquidity, MainState, OrderRole, OrderType, TimeInForce
 from accountbuilder.domain.models import MarketSnapshot, OrderSpec
-from accountbuilder.execution.entry import MAKER_TIMEOUTS_FOR_TAKER
+from accountbuilder.execution.entry import taker_price
 from accountbuilder.machines.context import MachineContext
 from accountbuilder.records.decision_log import DecisionRecord
 from accountbuilder.risk.context import EntryContext, EntryDecision, EntrySignal
@@ -34,11 +37,10 @@ def run(
     view = kit.view
     if view.mark_price is None or view.account is None:
         return None
-    signal = kit.signal.propose(
-        SignalInputs(now_ms, view.mark_price, view.atr_pct_24h(), view.mean_price_24h())
-    )
-    if signal is None:
+    proposal = propose(kit, now_ms)
+    if proposal is None:
         return None
+    signal = s.maker.adopt(proposal)
     s.entry_signal_id = signal.signal_id
     decision = evaluate_entry(_context(kit, s, now_ms, signal, degraded))
     s.risk = s.risk.after_evaluation(decision, now_ms)
@@ -52,20 +54,34 @@ def run(
     return decision
 
 
+def propose(kit: Kit, now_ms: int) -> Signal | None:
+    """The signal source's proposal for this moment (None without a mark)."""
+    view = kit.view
+    if view.mark_price is None:
+        return None
+    return kit.signal.propose(
+        SignalInputs(now_ms, view.mark_price, view.atr_pct_24h(), view.mean_price_24h())
+    )
+
+
 def _context(
     kit: Kit, s: SessionState, now_ms: int, signal: Signal, degraded: bool
 ) -> EntryContext:
     timeouts = s.maker.count if s.maker.signal_id == signal.signal_id else 0
-    taker = timeouts >= MAKER_TIMEOUTS_FOR_TAKER
+    taker = s.maker.taker_due(signal)
+    view = kit.view
+    entry_price = signal.entry_price
+    if taker:  # G4: sized, stopped and EV-checked from the worst price the IOC accepts
+        cap = kit.config.execution.taker_slippage_cap
+        entry_price = taker_price(signal.side, view.mark_price, cap, kit.tick)
     entry_signal = EntrySignal(
         side=signal.side,
-        entry_price=signal.entry_price,
+        entry_price=entry_price,
         grid_spacing_pct=signal.grid_spacing_pct,
         take_profit_price=signal.take_profit_price,
         liquidity=Liquidity.TAKER if taker else Liquidity.MAKER,
         maker_timeouts=timeouts,
     )
-    view = kit.view
     market = MarketSnapshot(
         view.mark_ts_ms or now_ms, view.mark_price, view.last_price, view.atr_pct_24h()
     )
@@ -103,26 +119,23 @@ def _send_entry(
     kit: Kit, s: SessionState, out: Outbox, now_ms: int, signal: Signal, d: EntryDecision
 ) -> None:
     if d.leverage is not None and d.leverage < s.leverage_in_force:
-        out.commands.append(
-            SetLeverage(d.leverage, f"leverage:{d.leverage}:{s.next_seq()}")
-        )  # B3: only down
+        out.commands.append(SetLeverage(d.leverage, s.next_seq()))  # B3: only down
         s.leverage_in_force = d.leverage
     taker = d.liquidity is Liquidity.TAKER
     role = OrderRole.TAKER_ENTRY if taker else OrderRole.ENTRY
-    cid = client_id(
-        signal.signal_id, signal.side, role, s.orders.next_attempt(signal.signal_id, role)
-    )
+    attempt = s.orders.next_attempt(signal.signal_id, role)
+    cid = client_id(signal.signal_id, signal.side, role, attempt)
     spec = OrderSpec(
         client_id=cid,
         role=role,
         side=signal.side.entry_order_side,
-        order_type=OrderType.MARKET if taker else OrderType.LIMIT,
+        order_type=OrderType.LIMIT,  # G4: the taker entry is an IOC limit, never a market
         qty=d.contracts,
-        price=None if taker else d.entry_price,
+        price=d.entry_price,
         time_in_force=TimeInForce.IOC if taker else TimeInForce.POST_ONLY,
         position_idx=0,
     )
-    s.orders.add_intent(spec, now_ms)
+    s.orders.add_intent(spec, signal.signal_id, attempt, now_ms)
     rate = kit.fees.taker if taker else kit.fees.maker
     s.trade = OpenTrade(
         signal_id=signal.signal_id,
@@ -141,7 +154,7 @@ def _send_entry(
         equity_usd_at_entry=d.equity_usd,
         created_ms=now_ms,
     )
-    out.commands.append(PlaceOrder(spec, cid))
+    out.commands.append(PlaceOrder(spec))
     if taker:
         s.maker.record_taker(now_ms)
-    s.main.fire("entry_placed", MachineContext(now_ms, 0, entry_evaluated=True, entry_denial=None))
+    s.main.must("entry_placed", MachineContext(now_ms, 0, entry_evaluated=True, entry_denial=None))

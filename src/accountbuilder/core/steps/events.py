@@ -1,7 +1,9 @@
-"""Step 2 of a tick (SPEC F6): apply queued order, fill and command-outcome events.
+"""Step 2 of a tick (SPEC F6): apply queued order, fill and request-answer events.
 
-Market/account/position events were folded into the view by step 1. Confirmations come from
-the exchange's events and answers (F4), never from polling.
+Market/account/position events were folded into the view by step 1. An order's state moves
+only on exchange evidence (F4, G8) — the order stream or a REST read — through the one
+lifecycle table; a request's answer is an ack, a definite refusal, an ambiguous outcome (look
+the client id up first, G2) or "never sent".
 """
 
 from __future__ import annotations
@@ -9,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from accountbuilder.core.halting import raise_halt
 from accountbuilder.core.kit import Kit, Outbox
-from accountbuilder.core.orders import Phase
 from accountbuilder.core.state import SessionState
-from accountbuilder.core.steps import emergency, reconcile
-from accountbuilder.core.steps.stops import on_stop_failure, on_stop_order
+from accountbuilder.core.steps import emergency, reconcile, stops
 from accountbuilder.domain.commands import LookupOrder
-from accountbuilder.domain.enums import ExitReason, OrderRole
+from accountbuilder.domain.enums import ExitReason, HaltKind, OrderRole
 from accountbuilder.domain.events import (
     CommandFailed,
     CommandSucceeded,
@@ -27,7 +28,11 @@ from accountbuilder.domain.events import (
     OrderUpdated,
     PositionLiquidated,
 )
-from accountbuilder.domain.models import Fill, Order
+from accountbuilder.domain.lifecycle import IllegalMove, OrderEvent
+from accountbuilder.domain.models import Fill
+from accountbuilder.domain.reasons import ReasonCode
+from accountbuilder.domain.requests import FailureKind, Outcome, RequestKind
+from accountbuilder.execution.budget import check_budget
 from accountbuilder.execution.fees import verify_fee
 
 ENTRY_ROLES = (OrderRole.ENTRY, OrderRole.TAKER_ENTRY)
@@ -35,6 +40,11 @@ EXIT_REASON = {
     OrderRole.STOP: ExitReason.STOP,
     OrderRole.TAKE_PROFIT: ExitReason.TAKE_PROFIT,
     OrderRole.CLOSE: ExitReason.CLOSE,
+}
+_ANSWER = {
+    Outcome.DEFINITE: OrderEvent.REFUSED,
+    Outcome.AMBIGUOUS: OrderEvent.AMBIGUOUS,
+    Outcome.NOT_SENT: OrderEvent.NOT_SENT,
 }
 
 
@@ -45,7 +55,7 @@ def run(
         if isinstance(ev, OrderFilled):
             _on_fill(kit, s, out, now_ms, ev.fill)
         elif isinstance(ev, OrderUpdated):
-            _on_order(kit, s, out, now_ms, ev.order)
+            on_order(kit, s, out, now_ms, ev)
         elif isinstance(ev, CommandSucceeded):
             _on_success(kit, s, out, now_ms, ev)
         elif isinstance(ev, CommandFailed):
@@ -83,81 +93,127 @@ def _on_fill(kit: Kit, s: SessionState, out: Outbox, now_ms: int, fill: Fill) ->
         if s.trade.add_entry_fill(fill.qty, fill.price, fill.fee_btc, fill.ts_ms):
             s.risk = s.risk.on_first_fill(now_ms, taker=tracked.role is OrderRole.TAKER_ENTRY)  # B6
             s.maker.record_fill(s.trade.signal_id)
+        _check_loss_budget(kit, s, out, fill)
     elif tracked.role in EXIT_REASON:
         s.trade.add_exit_fill(fill.qty, fill.price, fill.fee_btc, EXIT_REASON[tracked.role])
 
 
-def _on_order(kit: Kit, s: SessionState, out: Outbox, now_ms: int, order: Order) -> None:
-    before = s.orders.get(order.client_id)
-    was_live = before is not None and before.phase.is_live
-    tracked = s.orders.on_order(order, now_ms)
-    if tracked is None:
+def _check_loss_budget(kit: Kit, s: SessionState, out: Outbox, fill: Fill) -> None:
+    """C3 after each entry fill: the exact loss at the stop from the actual average fill.
+
+    Over ``max_loss_btc`` (a fill worse than the order allowed) the stop trigger moves toward
+    the entry until it fits — never away; the stop supervisor amends it (G7) or places it there.
+    """
+    trade = s.trade
+    if trade.max_loss_btc <= 0:
+        return  # an adopted position has no budget of its own (C1's fallback stop)
+    check = check_budget(
+        trade.side,
+        trade.entry_qty,
+        trade.entry_notional_btc,
+        trade.stop_price,
+        trade.max_loss_btc,
+        kit.tick,
+    )
+    if check.fitted_stop is None:
         return
+    trade.planned_stop_price = trade.planned_stop_price or trade.stop_price
+    trade.stop_price = check.fitted_stop
+    figures = " ".join(f"{k}={v}" for k, v in check.figures().items())
+    out.notes.append(f"loss_budget_anomaly cid={fill.client_id} fill={fill.price} {figures} (C3)")
+
+
+def on_order(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: OrderUpdated) -> None:
+    """Exchange evidence of one of our orders (stream or REST read), through the lifecycle."""
+    order = ev.order
+    folded = s.orders.on_order(order, now_ms)
+    if folded is None:
+        return
+    tracked, move = folded
+    if isinstance(move, IllegalMove):
+        return  # refused and reported (a final order never moves again)
     if tracked.role is OrderRole.STOP:
-        on_stop_order(kit, s, out, now_ms, order)
-    elif (
-        tracked.role is OrderRole.ENTRY
-        and was_live
-        and tracked.phase is Phase.CANCELLED
-        and tracked.filled_qty == 0
-    ):
-        # G3: an unfilled maker entry that ended (our timeout cancel, or the exchange's PostOnly
-        # cancel EC_PostOnlyWillTakeLiquidity) counts once as a maker timeout.
-        s.maker.record_timeout(s.entry_signal_id or "")
+        stops.on_stop_order(kit, s, out, now_ms, order, ev.via_rest)
+    elif tracked.role is OrderRole.CLOSE:
+        stops.on_close_order(kit, s, out, now_ms, order)
+    elif tracked.role is OrderRole.ENTRY and _ended_unfilled(move, tracked):
+        if order.reject_reason == POST_ONLY_REASON:
+            # G3: a PostOnly cancelled by the exchange because it would take liquidity.
+            _post_only_refused(s, tracked.client_id)
+    elif tracked.role is OrderRole.TAKER_ENTRY and _ended_unfilled(move, tracked):
+        s.risk = s.risk.on_taker_failed(now_ms)  # G4: the IOC filled nothing: blocked 1 h
 
 
-def _parse_intent(intent_id: str) -> tuple[str, str]:
-    """``cid`` → ("place", cid); ``cid:amend3`` → ("amend", cid); ``cid:cancel:x`` → ("cancel", cid)."""
-    cid, _, rest = intent_id.partition(":")
-    kind = rest.split(":")[0].rstrip("0123456789") if rest else "place"
-    return kind, cid
+def _ended_unfilled(move, tracked) -> bool:
+    return move.changed and move.target.is_final and tracked.filled_qty == 0
+
+
+POST_ONLY_REASON = "EC_PostOnlyWillTakeLiquidity"  # Bybit rejectReason (reference §4.9)
+
+
+def _post_only_refused(s: SessionState, cid: str) -> None:
+    """G3: counts once per order as a maker timeout (answer and event may both say it)."""
+    s.maker.record_timeout(cid)
 
 
 def _on_success(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: CommandSucceeded) -> None:
-    kind, cid = _parse_intent(ev.intent_id)
+    req = ev.request
+    if req.kind is RequestKind.PLACE:
+        s.orders.on_answer(req.client_id, OrderEvent.ACCEPTED, now_ms, ev.order_id)
+        tracked = s.orders.get(req.client_id)
+        if tracked is not None and ev.order_id:
+            tracked.order_id = tracked.order_id or ev.order_id
+    elif req.kind is RequestKind.LOOKUP and ev.found is False:
+        _not_found(kit, s, out, now_ms, req.client_id)
+
+
+def _not_found(kit: Kit, s: SessionState, out: Outbox, now_ms: int, cid: str) -> None:
+    """G2: looked up and not found: it never reached the book, or it is long gone."""
     tracked = s.orders.get(cid)
     if tracked is None:
         return
-    if kind == "place" and tracked.sent_ms is None:
-        tracked.sent_ms = ev.local_ts_ms  # G3's maker timeout runs from the acknowledged send
-        tracked.phase = Phase.OPEN if tracked.phase is Phase.INTENT else tracked.phase
-    if ev.order is not None:
-        _on_order(kit, s, out, now_ms, ev.order)
-    elif kind == "lookup" and tracked.phase in (Phase.UNKNOWN, Phase.SENT):
-        tracked.phase = Phase.REJECTED  # G2: looked up and not found → it never reached the book
-        tracked.reject_reason = "not found after timeout"
-        if tracked.role is OrderRole.STOP:
-            on_stop_failure(kit, s, out, now_ms, "OrderNotFound", "lookup")
-    elif kind == "cancel":
-        tracked.phase = Phase.CANCELLED if tracked.phase is not Phase.FILLED else tracked.phase
+    s.orders.apply(cid, OrderEvent.NOT_FOUND, now_ms, "lookup")
+    if tracked.role in (OrderRole.STOP, OrderRole.CLOSE):
+        stops.on_stop_not_found(kit, s, out, now_ms, cid)
 
 
 def _on_failure(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: CommandFailed) -> None:
-    kind, cid = _parse_intent(ev.intent_id)
-    tracked = s.orders.get(cid)
+    req, failure = ev.request, ev.failure
+    if req.kind is RequestKind.RECONCILE and failure is FailureKind.MALFORMED:
+        # E3: an answer that cannot be the position or the orders: HALT (manual), keep the
+        # last known position and its stop (E7).
+        figures = {"detail": ev.message[:200], "request": "reconcile"}
+        raise_halt(kit, s, out, now_ms, ReasonCode.BALANCE_ANOMALY, HaltKind.MANUAL, figures)
+        return
+    tracked = s.orders.get(req.client_id)
     if tracked is None:
         return
-    if ev.kind in ("OutcomeUnknown", "DuplicateClientId"):
-        # G2: a timeout is unknown, a duplicate id means "already placed": look it up.
-        if kind == "place":
-            tracked.phase = Phase.UNKNOWN
-        out.commands.append(LookupOrder(cid))
+    if req.kind is RequestKind.PLACE:
+        _place_failed(kit, s, out, now_ms, ev)
+    elif req.kind is RequestKind.AMEND and tracked.role is OrderRole.STOP:
+        stops.on_amend_failed(kit, s, out, now_ms, req.client_id, failure)
+    elif req.kind is RequestKind.CANCEL and tracked.is_live and failure in _LOOK_AFTER_CANCEL:
+        # The cancel met an order already final (or may have): learn which by a REST read.
+        out.commands.append(LookupOrder(req.client_id, protective=tracked.role.is_protective))
+
+
+_LOOK_AFTER_CANCEL = frozenset({FailureKind.ORDER_NOT_FOUND, FailureKind.OUTCOME_UNKNOWN})
+
+
+def _place_failed(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: CommandFailed) -> None:
+    cid, failure = ev.request.client_id, ev.failure
+    tracked = s.orders.get(cid)
+    assert tracked is not None
+    was_live = tracked.is_live
+    s.orders.on_answer(cid, _ANSWER[failure.outcome], now_ms, failure.value)
+    if failure.outcome is Outcome.AMBIGUOUS:
+        # G2: a timeout is unknown, a duplicate id means "already placed": look it up first.
+        tracked.lookup_ms, tracked.lookups = now_ms, tracked.lookups + 1
+        out.commands.append(LookupOrder(cid, protective=tracked.role.is_protective))
         return
-    if kind == "cancel":
-        if ev.kind == "OrderNotFound":
-            tracked.phase = Phase.CANCELLED if tracked.phase is not Phase.FILLED else tracked.phase
-        return
-    if tracked.role is OrderRole.STOP:
-        on_stop_failure(kit, s, out, now_ms, ev.kind, kind)
-        if kind == "place":
-            tracked.phase = Phase.REJECTED
-        return
-    if kind == "place":
-        was_live = tracked.phase.is_live
-        tracked.phase, tracked.reject_reason = Phase.REJECTED, ev.kind
-        if not was_live:
-            return
-        if tracked.role is OrderRole.ENTRY and ev.kind == "PostOnlyWouldTake":
-            s.maker.record_timeout(s.entry_signal_id or "")  # G3: counts as a maker timeout
-        if tracked.role is OrderRole.TAKER_ENTRY:
-            s.risk = s.risk.on_taker_failed(now_ms)  # G4: a failed taker entry blocks 1 h
+    if tracked.role in (OrderRole.STOP, OrderRole.CLOSE):
+        stops.on_place_failed(kit, s, out, now_ms, cid, failure)
+    elif tracked.role is OrderRole.ENTRY and failure is FailureKind.POST_ONLY_WOULD_TAKE:
+        _post_only_refused(s, cid)  # G3: counts as a maker timeout
+    elif tracked.role is OrderRole.TAKER_ENTRY and was_live:
+        s.risk = s.risk.on_taker_failed(now_ms)  # G4: a failed taker entry blocks 1 h

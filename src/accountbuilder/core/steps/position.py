@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from accountbuilder.core.halting import position_contracts
+from accountbuilder.core.halting import CANCEL_AGAIN_MS, position_contracts
 from accountbuilder.core.kit import Kit, Outbox
-from accountbuilder.core.orders import Phase
 from accountbuilder.core.state import SessionState
 from accountbuilder.core.steps import stops
+from accountbuilder.core.steps.entry import propose
 from accountbuilder.core.trade import OpenTrade
 from accountbuilder.domain.commands import AmendOrder, CancelOrder, PlaceOrder
 from accountbuilder.domain.enums import ExitReason, OrderRole, StopStatus
 from accountbuilder.domain.inverse import fee_btc
-from accountbuilder.execution.entry import maker_timed_out
+from accountbuilder.domain.lifecycle import OrderEvent, OrderPhase
+from accountbuilder.domain.requests import Purpose
+from accountbuilder.execution.entry import maker_timed_out, touched
 from accountbuilder.execution.take_profit import take_profit_spec
 from accountbuilder.machines.context import MachineContext
 from accountbuilder.records.trade_log import TradeEntryRecord, TradeExitRecord
@@ -25,10 +27,10 @@ from accountbuilder.signal.ids import client_id
 
 ENTRY_ROLES = (OrderRole.ENTRY, OrderRole.TAKER_ENTRY)
 EXIT_ROLES = (OrderRole.STOP, OrderRole.TAKE_PROFIT, OrderRole.CLOSE)
-FILL_GRACE_MS = (
-    5_000  # size 0 seen: wait this long for the exit executions before closing the trade
-)
-TP_RETRY_MS = 60_000
+FILL_GRACE_MS = 5_000  # size 0 seen: wait this long for the exit executions before closing
+TP_RETRY_BASE_MS = 5_000  # a take-profit that ended unfilled: 5 s, 10 s … (G9)
+TP_RETRY_MAX_MS = 30 * 60_000
+TP_AMEND_INTERVAL_MS = 2_000
 
 
 def run(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
@@ -52,7 +54,7 @@ def _entry_order(s: SessionState):
 
 
 def _manage_entry(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
-    """G3: cancel a maker entry after the timeout; G5: the entry stops working when final."""
+    """G3: a resting entry waits for its level; G5: the entry stops working when final."""
     trade, entry = s.trade, _entry_order(s)
     if not trade.entry_working or entry is None:
         return
@@ -61,42 +63,74 @@ def _manage_entry(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
         if trade.entry_qty > 0:
             out.trades.append(_entry_record(kit, s, trade, entry.order_id, now_ms))
         return
-    timeout = kit.config.execution.maker_timeout_s
-    if (
-        entry.role is OrderRole.ENTRY
-        and entry.sent_ms is not None
-        and maker_timed_out(entry.sent_ms, now_ms, timeout)
-    ) and not any(
-        isinstance(c, CancelOrder) and c.client_id == entry.client_id for c in out.commands
+    if entry.role is not OrderRole.ENTRY or entry.phase is not OrderPhase.OPEN:
+        return  # a taker IOC ends by itself; an unseen order waits for its evidence (F4)
+    if entry.cancel_ms is not None and now_ms - entry.cancel_ms < CANCEL_AGAIN_MS:
+        return  # a cancel is on its way
+    _watch_touch(kit, trade, entry, now_ms)
+    purpose = _why_cancel(kit, s, trade, entry, now_ms)
+    if purpose is None:
+        return
+    if purpose is Purpose.TIMEOUT and entry.filled_qty == 0:
+        s.maker.record_timeout(entry.client_id)  # G3: reached, unfilled for the timeout
+    s.orders.apply(entry.client_id, OrderEvent.CANCEL_REQUESTED, now_ms, purpose.value)
+    out.commands.append(CancelOrder(entry.client_id, s.next_seq(), purpose, protective=True))
+
+
+def _watch_touch(kit: Kit, trade: OpenTrade, entry, now_ms: int) -> None:
+    """G3: the maker-timeout clock starts when the market first trades at the entry price."""
+    if trade.entry_touched_ms is not None:
+        return
+    price, view = entry.spec.price, kit.view
+    candle = view.last_candle
+    if candle is not None and candle.ts_ms >= entry.created_ms:
+        low, high = candle.low, candle.high
+    else:
+        low = high = None
+    mark = view.mark_price
+    if touched(trade.side, price, low, high) or (
+        mark is not None and touched(trade.side, price, mark, mark)
     ):
-        out.commands.append(
-            CancelOrder(
-                entry.client_id,
-                f"{entry.client_id}:cancel:timeout{s.next_seq()}",
-                protective=True,
-            )
-        )
-        entry.sent_ms = now_ms  # re-cancel only after another timeout if this one is lost
+        trade.entry_touched_ms = now_ms
+
+
+def _why_cancel(kit: Kit, s: SessionState, trade: OpenTrade, entry, now_ms: int):
+    """The reason to cancel the resting entry now, or None while it should rest (G3)."""
+    if trade.entry_touched_ms is not None:
+        timeout = kit.config.execution.maker_timeout_s
+        return Purpose.TIMEOUT if maker_timed_out(trade.entry_touched_ms, now_ms, timeout) else None
+    if entry.filled_qty == 0 and not s.maker.stands(propose(kit, now_ms)):
+        return Purpose.SIGNAL_CHANGED  # side, level or spacing changed before it was reached
+    return None
+
+
+def _exiting(s: SessionState) -> bool:
+    """G9: an exit is under way: a close sent, a stop firing, a take-profit filling."""
+    if s.stop.state == StopStatus.CLOSING.value:
+        return True
+    return any(
+        o.role is OrderRole.CLOSE or o.filled_qty > 0 or o.phase is OrderPhase.TRIGGERED
+        for o in s.orders.live(*EXIT_ROLES)
+    )
 
 
 def _sync_main(kit: Kit, s: SessionState, now_ms: int, contracts: int) -> None:
     ctx = MachineContext(now_ms, contracts)
     state = s.main.state
-    exiting = (
-        any(o.filled_qty > 0 or o.role is OrderRole.CLOSE for o in s.orders.live(*EXIT_ROLES))
-        or s.trade.exit_qty > 0
-    )
+    exiting = _exiting(s)
     if state == "ENTRY_PENDING":
         if contracts > 0:
-            s.main.fire("entry_filled", ctx)
+            s.main.must("entry_filled", ctx)
         elif not s.trade.entry_working:
-            s.main.fire("entry_ended", ctx)
-    elif state == "IN_POSITION" and (exiting or s.stop_track.closing or contracts == 0):
-        s.main.fire("exit_started", ctx)
+            s.main.must("entry_ended", ctx)
+    elif state == "IN_POSITION" and (exiting or contracts == 0):
+        s.main.must("exit_started", ctx)
+    elif state == "EXIT_PENDING" and contracts > 0 and not exiting:
+        s.main.must("exit_aborted", ctx)  # the exit stopped short: the position stays open
     if s.main.state == "EXIT_PENDING" and contracts == 0:
-        s.main.fire("position_closed", ctx)
+        s.main.must("position_closed", ctx)
     elif s.main.state == "FLAT" and contracts > 0:
-        s.main.fire("resynced", ctx)
+        s.main.must("resynced", ctx)
 
 
 def _manage_take_profit(
@@ -104,39 +138,62 @@ def _manage_take_profit(
 ) -> None:
     """G9: a reduce-only PostOnly at the next level, sized with the position."""
     trade = s.trade
-    if not kit.config.execution.take_profit or s.stop_track.closing:
+    if not kit.config.execution.take_profit or s.stop.state == StopStatus.CLOSING.value:
         return
     live = s.orders.live(OrderRole.TAKE_PROFIT)
     if live:
-        tp = live[0]
-        if (
-            tp.phase is Phase.OPEN
-            and tp.filled_qty == 0
-            and tp.spec.qty != contracts
-            and now_ms - tp.updated_ms >= 2_000
-        ):
-            out.commands.append(
-                AmendOrder(
-                    tp.client_id,
-                    f"{tp.client_id}:amend{s.next_seq()}",
-                    qty=contracts,
-                    protective=False,
-                )
-            )
-            tp.updated_ms = now_ms
+        _resize_take_profit(s, out, now_ms, live[0], contracts)
         return
-    last = max(
-        (o for o in s.orders.by_cid.values() if o.role is OrderRole.TAKE_PROFIT),
-        key=lambda o: o.created_ms,
-        default=None,
-    )
-    if last is not None and last.phase is Phase.REJECTED and now_ms - last.updated_ms < TP_RETRY_MS:
-        return
+    last = s.orders.latest(trade.signal_id, OrderRole.TAKE_PROFIT)
+    if last is not None and now_ms < _tp_retry_at(s, trade.signal_id, last):
+        return  # it ended unfilled (refused, cancelled elsewhere): wait, never re-send at once
     attempt = s.orders.next_attempt(trade.signal_id, OrderRole.TAKE_PROFIT)
     cid = client_id(trade.signal_id, trade.side, OrderRole.TAKE_PROFIT, attempt)
-    spec = take_profit_spec(trade.side, contracts, trade.take_profit_price, kit.tick, cid)
-    s.orders.add_intent(spec, now_ms)
-    out.commands.append(PlaceOrder(spec, cid))
+    price = resting_exit_price(trade, kit.view.mark_price, kit.tick)
+    spec = take_profit_spec(trade.side, contracts, price, kit.tick, cid)
+    s.orders.add_intent(spec, trade.signal_id, attempt, now_ms)
+    out.commands.append(PlaceOrder(spec))
+
+
+def resting_exit_price(trade: OpenTrade, mark: Decimal | None, tick: Decimal) -> Decimal:
+    """G9: the next grid level; when the market is already past it, one tick beyond the mark.
+
+    A PostOnly at a level the market has passed would be refused (it would take liquidity)
+    again and again; one tick past the mark it rests at a price better than the level.
+    """
+    level = trade.take_profit_price
+    if mark is None:
+        return level
+    if trade.side.sign > 0:
+        return max(level, mark + tick)
+    return min(level, mark - tick)
+
+
+def _tp_retry_at(s: SessionState, signal_id: str, last) -> int:
+    """The time a new take-profit may be sent after ``last`` ended unfilled (growing backoff)."""
+    if last.phase.is_live or last.filled_qty > 0:
+        return 0
+    failed = sum(
+        1
+        for o in s.orders.by_cid.values()
+        if o.signal_id == signal_id
+        and o.role is OrderRole.TAKE_PROFIT
+        and not o.is_live
+        and o.filled_qty == 0
+    )
+    return last.updated_ms + min(TP_RETRY_BASE_MS * 2 ** max(failed - 1, 0), TP_RETRY_MAX_MS)
+
+
+def _resize_take_profit(s: SessionState, out: Outbox, now_ms: int, tp, contracts: int) -> None:
+    if (
+        tp.phase is OrderPhase.OPEN
+        and tp.filled_qty == 0
+        and tp.spec.qty != contracts
+        and now_ms - tp.updated_ms >= TP_AMEND_INTERVAL_MS
+    ):
+        s.orders.apply(tp.client_id, OrderEvent.AMEND_REQUESTED, now_ms, f"qty {contracts}")
+        out.commands.append(AmendOrder(tp.client_id, s.next_seq(), qty=contracts, protective=False))
+        tp.updated_ms = now_ms
 
 
 def _finish_trade(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
@@ -155,13 +212,10 @@ def _finish_trade(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
     out.trades.append(_exit_record(kit, s, trade, now_ms))
     s.risk = s.risk.on_trade_closed(trade.net_pnl_btc())
     for order in s.orders.live():
-        if order.order_id:
-            out.commands.append(
-                CancelOrder(order.client_id, f"{order.client_id}:cancel:flat{s.next_seq()}")
-            )
-    if s.stop.state != StopStatus.NO_POSITION.value:
-        s.stop.fire("position_gone", MachineContext(now_ms, 0))
-    s.stop_track.reset()
+        if order.order_id or order.phase is OrderPhase.OPEN:
+            s.orders.apply(order.client_id, OrderEvent.CANCEL_REQUESTED, now_ms, "flat")
+            out.commands.append(CancelOrder(order.client_id, s.next_seq(), Purpose.FLAT))
+    stops.position_gone(kit, s, now_ms)
     s.trade = None
 
 
@@ -190,6 +244,8 @@ def _entry_record(
         liquidity=trade.liquidity,
         liq_price=None if kit.view.position is None else kit.view.position.liq_price,
         stop_client_id=s.stop_track.client_id or "",
+        loss_at_stop_btc=trade.loss_at_stop_btc(),
+        planned_stop_price=trade.planned_stop_price,
     )
 
 
@@ -221,4 +277,6 @@ def _exit_record(kit: Kit, s: SessionState, trade: OpenTrade, now_ms: int) -> Tr
         gross_pnl_btc=trade.gross_pnl_btc(),
         exit_reason=trade.exit_reason or ExitReason.UNKNOWN,
         funding_btc=trade.funding_btc,
+        liquidity=trade.liquidity,
+        loss_at_stop_btc=trade.loss_at_stop_btc(),
     )

@@ -10,11 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from accountbuilder.core.kit import Kit, Outbox
-from accountbuilder.core.orders import Phase, TrackedOrder
+from accountbuilder.core.orders import TrackedOrder
 from accountbuilder.core.state import SessionState
+from accountbuilder.core.steps import stops
 from accountbuilder.core.trade import OpenTrade
-from accountbuilder.domain.enums import Liquidity, OrderStatus, Side, StopStatus
-from accountbuilder.domain.events import ExchangeSnapshotFetched, PositionUpdated
+from accountbuilder.domain.enums import Liquidity, OrderRole, OrderStatus, Side
+from accountbuilder.domain.events import ExchangeSnapshotFetched, OrderUpdated, PositionUpdated
+from accountbuilder.domain.lifecycle import OrderEvent, OrderPhase
 from accountbuilder.domain.models import Order
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.exchange.port import ExchangePosition
@@ -29,7 +31,7 @@ FALLBACK_STOP_PCT = Decimal("0.03")  # C1: spacing unknown → 3%
 
 def local_book(kit: Kit, s: SessionState) -> BookView:
     pos = kit.view.position
-    orders = [_as_order(o) for o in s.orders.live() if o.phase is Phase.OPEN]
+    orders = [_as_order(o) for o in s.orders.live() if o.phase is OrderPhase.OPEN]
     return BookView.of(pos.side if pos else None, pos.contracts if pos else 0, orders)
 
 
@@ -49,12 +51,14 @@ def apply(
     if verdict.mismatch is None or not (verdict.act or snap.startup):
         return
     out.notes.append(f"reconcile: taking the exchange's truth {verdict.mismatch.figures()}")
-    _take_truth(kit, s, now_ms, snap)
+    _take_truth(kit, s, out, now_ms, snap)
     until = verdict.block.until_ms if verdict.block is not None else now_ms + PAUSE_MS
     s.risk = s.risk.with_block(ReasonCode.BLOCK_RECONCILE, until)
 
 
-def _take_truth(kit: Kit, s: SessionState, now_ms: int, snap: ExchangeSnapshotFetched) -> None:
+def _take_truth(
+    kit: Kit, s: SessionState, out: Outbox, now_ms: int, snap: ExchangeSnapshotFetched
+) -> None:
     pos = snap.position
     kit.view.apply(
         PositionUpdated(
@@ -67,37 +71,37 @@ def _take_truth(kit: Kit, s: SessionState, now_ms: int, snap: ExchangeSnapshotFe
             leverage=pos.leverage,
         )
     )
-    on_exchange = {o.client_id: o for o in snap.open_orders}
-    for tracked in s.orders.live():
-        if tracked.phase is Phase.OPEN and tracked.client_id not in on_exchange:
-            tracked.phase = Phase.CANCELLED  # gone while we were not looking
-    for order in snap.open_orders:
-        s.orders.on_order(order, now_ms)
     if pos.contracts > 0 and s.trade is None:
         adopt_position(kit, s, now_ms, pos)
     elif pos.contracts > 0 and s.trade.open_qty != pos.contracts and pos.entry_price:
         _fills_while_away(s, pos, now_ms)
-    _sync_stop(s, now_ms, pos.contracts, on_exchange)
+    on_exchange = {o.client_id for o in snap.open_orders}
+    for tracked in s.orders.live():
+        if tracked.phase is OrderPhase.OPEN and tracked.client_id not in on_exchange:
+            _vanished(kit, s, out, now_ms, tracked)  # gone while we were not looking
+    for order in snap.open_orders:  # a REST read: evidence, through the usual path
+        event = OrderUpdated(exchange_ts_ms=now_ms, local_ts_ms=now_ms, order=order, via_rest=True)
+        _evidence(kit, s, out, now_ms, event)
     entry = s.orders.get(s.trade.entry_cid) if s.trade is not None else None
-    entry_working = s.main.state == "ENTRY_PENDING" and entry is not None and entry.phase.is_live
+    entry_working = s.main.state == "ENTRY_PENDING" and entry is not None and entry.is_live
     if not entry_working and s.main.allows("resynced"):
         s.main.fire("resynced", MachineContext(now_ms, pos.contracts))
 
 
-def _sync_stop(s: SessionState, now_ms: int, contracts: int, on_exchange: dict[str, Order]) -> None:
-    stop_cid = s.stop_track.client_id
-    ctx = MachineContext(now_ms, contracts)
-    if contracts > 0 and s.stop.state == StopStatus.ACTIVE.value and stop_cid not in on_exchange:
-        # F5: a missing stop is acted on at once. A PENDING stop may simply not be visible yet:
-        # the supervisor looks it up by client id after 5 s instead (no duplicate stop).
-        s.stop.fire("stop_lost", ctx)
-        s.stop_track.client_id = None
-    elif contracts > 0 and s.stop.state == StopStatus.PENDING.value and stop_cid in on_exchange:
-        s.stop.fire("stop_confirmed", ctx)
-    if stop_cid in on_exchange:
-        # The stop's qty as the exchange holds it (an amend answered just before a crash):
-        # G7 amends from it, and an amend that changes nothing is refused by the exchange.
-        s.stop_track.qty = on_exchange[stop_cid].qty
+def _evidence(kit: Kit, s: SessionState, out: Outbox, now_ms: int, event: OrderUpdated) -> None:
+    from accountbuilder.core.steps.events import on_order  # noqa: PLC0415 (events imports us)
+
+    on_order(kit, s, out, now_ms, event)
+
+
+def _vanished(kit: Kit, s: SessionState, out: Outbox, now_ms: int, tracked: TrackedOrder) -> None:
+    """F5: an order we saw working is not on the exchange: LOST (its fate may still surface).
+
+    A missing stop on an open position is acted on at once (G8: MISSING → re-placed).
+    """
+    s.orders.apply(tracked.client_id, OrderEvent.NOT_FOUND, now_ms, "reconcile")
+    if tracked.role is OrderRole.STOP:
+        stops.on_stop_not_found(kit, s, out, now_ms, tracked.client_id)
 
 
 def _fills_while_away(s: SessionState, pos: ExchangePosition, now_ms: int) -> None:

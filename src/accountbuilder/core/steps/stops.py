@@ -1,39 +1,40 @@
 """Stop supervision (SPEC G6-G8), in every main state including HALT.
 
-A position gets its conditional stop at once; MISSING is re-placed at once; PENDING is checked
-every 5 s and becomes ERROR after 3 unconfirmed tries (or a rejection); ERROR retries with a
-growing backoff; a position without an ACTIVE stop for 10 s is closed at market (reduce-only)
-and HALTed (manual). Qty changes are amended, never cancel-and-replace (G7).
+The stop_status machine decides: this step builds the facts its guards read, fires the event
+(``position_opened``, ``tick`` while the stop is not ACTIVE, or an exchange answer or order
+event), and turns the effects of the transition taken into commands — place the stop, look it
+up, close the position at market, raise the 10-second rule's manual HALT. Qty changes of an
+ACTIVE stop are amended, never cancel-and-replace (G7).
 """
 
 from __future__ import annotations
 
-from accountbuilder.constants import STOP_MISSING_MAX_MS
 from accountbuilder.core.halting import position_contracts, raise_halt
 from accountbuilder.core.kit import Kit, Outbox
 from accountbuilder.core.state import SessionState
-from accountbuilder.domain.commands import AmendOrder, LookupOrder, PlaceOrder
+from accountbuilder.domain.commands import AmendOrder, CancelOrder, LookupOrder, PlaceOrder
 from accountbuilder.domain.enums import HaltKind, OrderRole, OrderStatus, Side, StopStatus
+from accountbuilder.domain.lifecycle import OrderEvent
 from accountbuilder.domain.models import Order
 from accountbuilder.domain.reasons import ReasonCode
-from accountbuilder.execution.stop import (
-    STOP_RETRY_INTERVAL_MS,
-    close_spec,
-    mark_beyond_trigger,
-    should_amend,
-    stop_spec,
-)
+from accountbuilder.domain.requests import FailureKind, Outcome, Purpose
+from accountbuilder.execution.stop import close_spec, mark_beyond_trigger, should_amend, stop_spec
+from accountbuilder.machines.base import Moved, Refused
 from accountbuilder.machines.context import MachineContext
-from accountbuilder.machines.guards import STOP_CONFIRM_TRIES
+from accountbuilder.machines.effects import Effect
 from accountbuilder.signal.ids import client_id
 
+RETRY_BASE_MS = 5_000  # G8: 5 s, 10 s, 20 s … after the n-th failure in a row
 MAX_BACKOFF_MS = 60_000
+CLOSE_RETRY_BASE_MS = 1_000  # a refused close: 1 s, 2 s, 4 s … up to 8 s
+CLOSE_RETRY_MAX_MS = 8_000
+_WORKING = (OrderStatus.NEW, OrderStatus.UNTRIGGERED, OrderStatus.PARTIALLY_FILLED)
+_ENDED = (OrderStatus.CANCELLED, OrderStatus.DEACTIVATED, OrderStatus.REJECTED)
 
 
-def _ctx(kit: Kit, s: SessionState, now_ms: int, **kw) -> MachineContext:
-    return MachineContext(
-        now_ms, position_contracts(kit), stop_retry_at_ms=s.stop_track.retry_at_ms, **kw
-    )
+def backoff_ms(errors: int, base: int = RETRY_BASE_MS, cap: int = MAX_BACKOFF_MS) -> int:
+    """G8: ``base``, 2 × ``base``, 4 × ``base`` … up to ``cap`` after the n-th failure."""
+    return min(base * 2 ** max(errors - 1, 0), cap)
 
 
 def _side(kit: Kit) -> Side | None:
@@ -41,166 +42,300 @@ def _side(kit: Kit) -> Side | None:
     return None if pos is None else pos.side
 
 
-def supervise(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
-    """Run every tick while the exchange reports a position."""
-    t, contracts, side = s.stop_track, position_contracts(kit), _side(kit)
-    if contracts <= 0 or side is None or s.trade is None:
-        return
-    if s.stop.state == StopStatus.ACTIVE.value:
+def _ctx(kit: Kit, s: SessionState, now_ms: int, **kw) -> MachineContext:
+    t, trade, side, mark = s.stop_track, s.trade, _side(kit), kit.view.mark_price
+    beyond = (
+        trade is not None
+        and side is not None
+        and mark is not None
+        and mark_beyond_trigger(side, mark, trade.stop_price)
+    )
+    return MachineContext(
+        now_ms,
+        position_contracts(kit),
+        stop_tries=t.tries,
+        stop_retry_at_ms=t.retry_at_ms,
+        stop_pending_since_ms=t.pending_since_ms,
+        stop_worked=t.worked,
+        amend_in_flight=t.amend_in_flight,
+        unprotected_since_ms=t.unprotected_since_ms,
+        mark_beyond_trigger=beyond,
+        close_retry_at_ms=t.close_retry_at_ms,
+        stop_halt_raised=t.halt_raised,
+        **kw,
+    )
+
+
+def fire(
+    kit: Kit, s: SessionState, out: Outbox, now_ms: int, event: str, **facts
+) -> Moved | Refused:
+    """Fire ``event`` on the stop machine and carry out the effects of the transition taken.
+
+    Evidence and answers that do not apply to the current state (an event of a stop the
+    machine has already given up) are refused, not raised: they change nothing.
+    """
+    if not s.stop.allows(event):
+        return Refused(s.stop.machine_name, event, s.stop.state)
+    result = s.stop.fire(event, _ctx(kit, s, now_ms, **facts))
+    if isinstance(result, Moved):
+        _after(kit, s, out, now_ms, result)
+    return result
+
+
+def _after(kit: Kit, s: SessionState, out: Outbox, now_ms: int, moved: Moved) -> None:
+    t = s.stop_track
+    if moved.target == StopStatus.ERROR.value and moved.source != StopStatus.ERROR.value:
+        t.errors += 1
+        t.retry_at_ms = now_ms + backoff_ms(t.errors)
+    if moved.target == StopStatus.MISSING.value:
+        t.client_id = None  # a later event of the lost stop is not about the current one
+    for effect in moved.effects:
+        _EFFECTS[effect](kit, s, out, now_ms)
+    _track_unprotected(kit, s, now_ms)
+
+
+def _track_unprotected(kit: Kit, s: SessionState, now_ms: int) -> None:
+    t = s.stop_track
+    if position_contracts(kit) <= 0 or s.stop.state == StopStatus.ACTIVE.value:
         t.unprotected_since_ms = None
     elif t.unprotected_since_ms is None:
         t.unprotected_since_ms = now_ms
-    if t.closing:
+
+
+def supervise(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
+    """Run every tick while the exchange reports a position (whatever the main state)."""
+    contracts = position_contracts(kit)
+    if contracts <= 0 or _side(kit) is None or s.trade is None:
         return
-    if (
-        t.unprotected_since_ms is not None
-        and now_ms - t.unprotected_since_ms >= STOP_MISSING_MAX_MS
-    ):
-        unprotected = now_ms - t.unprotected_since_ms
-        close_position(kit, s, out, now_ms, "no ACTIVE stop for 10 s (G8)")
-        raise_halt(
-            kit,
-            s,
-            out,
-            now_ms,
-            ReasonCode.STOP_UNRECOVERABLE,
-            HaltKind.MANUAL,
-            {"unprotected_ms": unprotected, "stop_status": s.stop.state},
-        )
-        return
+    _track_unprotected(kit, s, now_ms)
     state = s.stop.state
-    if state in (StopStatus.NO_POSITION.value, StopStatus.MISSING.value):
-        place_stop(kit, s, out, now_ms)
-    elif state == StopStatus.PENDING.value:
-        _check_pending(kit, s, out, now_ms)
-    elif state == StopStatus.ERROR.value and (t.retry_at_ms is None or now_ms >= t.retry_at_ms):
-        place_stop(kit, s, out, now_ms)
-    elif state == StopStatus.ACTIVE.value:
+    if state == StopStatus.ACTIVE.value:
         _maybe_amend(kit, s, out, now_ms, contracts)
+        return
+    event = "position_opened" if state == StopStatus.NO_POSITION.value else "tick"
+    _after(kit, s, out, now_ms, s.stop.must(event, _ctx(kit, s, now_ms)))
 
 
-def place_stop(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
-    """Send the G6 stop for the whole position, or close at once if the mark is beyond it."""
+# ---------------------------------------------------------------------------- effects
+def _place_stop(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
+    """G6: one conditional stop for the whole position."""
     t, trade, side, contracts = s.stop_track, s.trade, _side(kit), position_contracts(kit)
     assert trade is not None and side is not None
-    mark = kit.view.mark_price
-    if mark is not None and mark_beyond_trigger(side, mark, trade.stop_price):
-        close_position(kit, s, out, now_ms, f"mark {mark} beyond trigger {trade.stop_price} (G6)")
-        return
     cid = client_id(trade.signal_id, side, OrderRole.STOP, t.attempt)
-    t.attempt += 1
     spec = stop_spec(side, contracts, trade.stop_price, cid, kit.config.execution.stop_trigger_by)
-    s.orders.add_intent(spec, now_ms)
-    out.commands.append(PlaceOrder(spec, cid))
-    s.stop.fire("stop_placed", _ctx(kit, s, now_ms))
-    t.client_id, t.trigger, t.qty, t.sent_ms, t.tries = cid, trade.stop_price, contracts, now_ms, 0
+    s.orders.add_intent(spec, trade.signal_id, t.attempt, now_ms)
+    t.attempt += 1
+    out.commands.append(PlaceOrder(spec))
+    t.new_stop(cid, trade.stop_price, contracts, now_ms)
 
 
-def close_position(kit: Kit, s: SessionState, out: Outbox, now_ms: int, why: str) -> None:
-    """A reduce-only market close of the whole position (G6 wrong side, G8 10-second rule)."""
+def _lookup_stop(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
+    """F4/G8: an unconfirmed stop is looked up by client id (the ack never confirms)."""
+    t = s.stop_track
+    t.tries += 1
+    if t.client_id is not None:
+        out.commands.append(LookupOrder(t.client_id, protective=True))
+
+
+def _close(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
+    """A reduce-only market close of the whole position (G6 wrong side, G8)."""
     t, side, contracts = s.stop_track, _side(kit), position_contracts(kit)
-    if side is None or contracts <= 0 or s.trade is None or t.closing:
+    if side is None or contracts <= 0 or s.trade is None:
         return
     cid = client_id(s.trade.signal_id, side, OrderRole.CLOSE, t.close_attempt)
-    t.close_attempt += 1
     spec = close_spec(side, contracts, cid)
-    s.orders.add_intent(spec, now_ms)
-    out.commands.append(PlaceOrder(spec, cid))
-    out.notes.append(f"close {cid}: {why}")
-    t.closing = True
+    s.orders.add_intent(spec, s.trade.signal_id, t.close_attempt, now_ms)
+    t.close_attempt += 1
+    t.close_cid, t.close_retry_at_ms = cid, None
+    out.commands.append(PlaceOrder(spec))
+    out.notes.append(f"close {cid}: stop {s.stop.state}, {contracts} contracts")
 
 
-def _check_pending(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
-    """G8/F4: unconfirmed for 5 s → look it up; after 3 tries → ERROR."""
+def _halt_unprotected(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
+    """G8: no ACTIVE stop for 10 s → manual HALT (once per position)."""
     t = s.stop_track
-    if t.sent_ms is None or now_ms - t.sent_ms < STOP_RETRY_INTERVAL_MS * (t.tries + 1):
-        return
-    t.tries += 1
-    if t.tries >= STOP_CONFIRM_TRIES:
-        _to_error(kit, s, now_ms, rejected=False)
-    elif t.client_id is not None:
-        out.commands.append(LookupOrder(t.client_id))
+    unprotected = now_ms - (t.unprotected_since_ms or now_ms)
+    figures = {"unprotected_ms": unprotected, "stop_status": s.stop.state}
+    raise_halt(kit, s, out, now_ms, ReasonCode.STOP_UNRECOVERABLE, HaltKind.MANUAL, figures)
+    t.halt_raised = True
 
 
-def _to_error(kit: Kit, s: SessionState, now_ms: int, *, rejected: bool) -> None:
-    t = s.stop_track
-    result = s.stop.fire(
-        "stop_failed", _ctx(kit, s, now_ms, stop_rejected=rejected, stop_tries=t.tries)
-    )
-    if result.accepted:
-        t.errors += 1
-        t.retry_at_ms = now_ms + _backoff_ms(t.errors)
+def _close_and_halt(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
+    _close(kit, s, out, now_ms)
+    _halt_unprotected(kit, s, out, now_ms)
 
 
-def _backoff_ms(errors: int) -> int:
-    """G8: 5 s, 10 s, 20 s … up to 60 s after the n-th failure in a row."""
-    return min(STOP_RETRY_INTERVAL_MS * 2 ** (errors - 1), MAX_BACKOFF_MS)
+_EFFECTS = {
+    Effect.PLACE_STOP: _place_stop,
+    Effect.LOOKUP_STOP: _lookup_stop,
+    Effect.CLOSE_POSITION: _close,
+    Effect.RETRY_CLOSE: _close,
+    Effect.CLOSE_AND_HALT: _close_and_halt,
+    Effect.HALT_UNPROTECTED: _halt_unprotected,
+}
 
 
+# ---------------------------------------------------------------------------- G7 amends
 def _maybe_amend(kit: Kit, s: SessionState, out: Outbox, now_ms: int, contracts: int) -> None:
-    """G7: amend qty with the debounce; the final sync after G5 is exempt."""
+    """G7: amend qty with the debounce (the final sync after G5 is exempt); C3: a trigger
+    moved toward the entry after a fill is amended at once."""
     t, trade = s.stop_track, s.trade
     assert trade is not None and t.client_id is not None
-    if t.retry_at_ms is not None and now_ms < t.retry_at_ms:
+    if t.amend_retry_at_ms is not None and now_ms < t.amend_retry_at_ms:
         return  # the last amend was refused: wait out its backoff
+    trigger = trade.stop_price if trade.stop_price != t.trigger else None
     decision = should_amend(
         t.qty, contracts, t.last_amend_ms, now_ms, final_sync=not trade.entry_working
     )
-    if not decision.amend:
+    if trigger is None and not decision.amend:
         return
+    qty = contracts if contracts != t.qty else None
     t.amend_seq += 1
+    s.orders.apply(t.client_id, OrderEvent.AMEND_REQUESTED, now_ms, f"qty {qty} trigger {trigger}")
     out.commands.append(
-        AmendOrder(t.client_id, f"{t.client_id}:amend{t.amend_seq}", qty=contracts, protective=True)
+        AmendOrder(
+            t.client_id,
+            t.amend_seq,
+            qty=qty,
+            trigger_price=trigger,
+            purpose=Purpose.BUDGET if trigger is not None else Purpose.SYNC,
+        )
     )
-    s.stop.fire("amend_sent", _ctx(kit, s, now_ms))
-    t.amend_target_qty, t.last_amend_ms, t.sent_ms, t.tries = contracts, now_ms, now_ms, 0
+    fire(kit, s, out, now_ms, "amend_sent")
+    t.amend_in_flight, t.amend_target_qty, t.amend_target_trigger = True, qty, trigger
+    t.last_amend_ms, t.pending_since_ms, t.tries = now_ms, now_ms, 0
 
 
-def on_stop_order(kit: Kit, s: SessionState, out: Outbox, now_ms: int, order: Order) -> None:
-    """An update of one of our stops: confirmation, loss elsewhere, trigger."""
+# ---------------------------------------------------------------------------- evidence
+def on_stop_order(
+    kit: Kit, s: SessionState, out: Outbox, now_ms: int, order: Order, via_rest: bool
+) -> None:
+    """An order event (or a REST read, ``via_rest``) of one of our stops."""
     t = s.stop_track
     if order.client_id != t.client_id:
+        _other_stop(kit, s, out, now_ms, order)
         return
-    state = s.stop.state
-    if (
-        order.status in (OrderStatus.UNTRIGGERED, OrderStatus.NEW)
-        and state == StopStatus.PENDING.value
+    if order.status in _WORKING:
+        _working(kit, s, out, now_ms, order, via_rest)
+    elif order.status in _ENDED or (
+        order.status is OrderStatus.FILLED and position_contracts(kit) > 0
     ):
-        s.stop.fire("stop_confirmed", _ctx(kit, s, now_ms))
-        t.qty = order.qty
-        t.tries, t.errors, t.retry_at_ms, t.amend_target_qty = 0, 0, None, None
-    elif order.status in (OrderStatus.CANCELLED, OrderStatus.DEACTIVATED) and state in (
-        StopStatus.ACTIVE.value,
-        StopStatus.PENDING.value,
-    ):
-        if position_contracts(kit) > 0:
-            s.stop.fire("stop_lost", _ctx(kit, s, now_ms))  # G8: cancelled elsewhere → MISSING
-            t.client_id = None
-    elif order.status is OrderStatus.REJECTED and state == StopStatus.PENDING.value:
-        _to_error(kit, s, now_ms, rejected=True)
+        # G8: rejected, cancelled or deactivated elsewhere — in any state — or filled while a
+        # position remains (it was smaller than the position): the position needs a new stop.
+        rejected = order.status is OrderStatus.REJECTED
+        fire(kit, s, out, now_ms, "stop_ended", stop_rejected=rejected)
 
 
-def on_stop_failure(
-    kit: Kit, s: SessionState, out: Outbox, now_ms: int, error: str, kind: str
+def _working(
+    kit: Kit, s: SessionState, out: Outbox, now_ms: int, order: Order, via_rest: bool
 ) -> None:
-    """A stop command failed: amend on a vanished order → MISSING (G7); refusal → ERROR (G8)."""
+    t = s.stop_track
+    if t.amend_in_flight and not _amend_applied(t, order):
+        if via_rest:  # a REST read after the amend still shows the old stop: not applied
+            _amend_failed(kit, s, out, now_ms)
+        return  # a stream update older than the amend: not evidence of it
     state = s.stop.state
-    if state != StopStatus.PENDING.value:
+    if state in (StopStatus.PENDING.value, StopStatus.ERROR.value):
+        fire(kit, s, out, now_ms, "stop_confirmed")
+    if s.stop.state == StopStatus.ACTIVE.value:
+        t.confirmed(order.qty, order.trigger_price)
+
+
+def _amend_applied(t, order: Order) -> bool:
+    qty_ok = t.amend_target_qty is None or order.qty == t.amend_target_qty
+    trig_ok = t.amend_target_trigger is None or order.trigger_price == t.amend_target_trigger
+    return qty_ok and trig_ok
+
+
+def _other_stop(kit: Kit, s: SessionState, out: Outbox, now_ms: int, order: Order) -> None:
+    """A stop that is not the current one shows working: one stop only, once ours works."""
+    tracked = s.orders.get(order.client_id)
+    if (
+        order.status in _WORKING
+        and s.stop.state == StopStatus.ACTIVE.value
+        and tracked is not None
+        and tracked.is_live
+        and (tracked.cancel_ms is None or now_ms - tracked.cancel_ms >= 5_000)
+    ):
+        s.orders.apply(order.client_id, OrderEvent.CANCEL_REQUESTED, now_ms, "duplicate stop")
+        out.commands.append(
+            CancelOrder(order.client_id, s.next_seq(), Purpose.DUPLICATE, protective=True)
+        )
+
+
+def on_close_order(kit: Kit, s: SessionState, out: Outbox, now_ms: int, order: Order) -> None:
+    """The close ended and a position remains (refused, IOC leftovers, sized short): retry."""
+    if (
+        order.client_id == s.stop_track.close_cid
+        and order.status.is_final
+        and position_contracts(kit) > 0
+    ):
+        _close_failed(kit, s, out, now_ms)
+
+
+# ---------------------------------------------------------------------------- answers
+def on_place_failed(
+    kit: Kit, s: SessionState, out: Outbox, now_ms: int, cid: str, failure: FailureKind
+) -> None:
+    """The answer to a stop or close placement was a refusal, or nothing was sent."""
+    t = s.stop_track
+    if cid == t.close_cid:
+        if failure.outcome is not Outcome.AMBIGUOUS:
+            _close_failed(kit, s, out, now_ms)
         return
-    if error == "TriggerWrongSide":
-        close_position(kit, s, out, now_ms, "exchange refused the trigger: mark beyond it (G6)")
-        s.stop.fire("stop_failed", _ctx(kit, s, now_ms, stop_rejected=True))
-        return
-    if kind == "amend" and error != "OrderNotFound":
-        # The old stop still stands with its old qty: it is confirmed. The amend is retried
-        # after a growing backoff (the exempt final sync too), never again in the same tick.
-        s.stop.fire("stop_confirmed", _ctx(kit, s, now_ms))
-        t = s.stop_track
-        t.errors += 1
-        t.retry_at_ms = now_ms + _backoff_ms(t.errors)
-        return
-    if error == "OrderNotFound" or kind == "lookup":
-        s.stop.fire("stop_lost", _ctx(kit, s, now_ms))
-        s.stop_track.client_id = None
-        return
-    _to_error(kit, s, now_ms, rejected=True)
+    if cid != t.client_id or failure.outcome is Outcome.AMBIGUOUS:
+        return  # ambiguous: it may be working; the lookup tells (G2)
+    if failure is FailureKind.TRIGGER_WRONG_SIDE:
+        fire(kit, s, out, now_ms, "trigger_refused")  # G6: close at once
+    else:
+        fire(kit, s, out, now_ms, "stop_ended", stop_rejected=True)
+
+
+def on_amend_failed(
+    kit: Kit, s: SessionState, out: Outbox, now_ms: int, cid: str, failure: FailureKind
+) -> None:
+    """G7: an amend of a vanished stop → MISSING; a refused one leaves the old stop (ACTIVE)."""
+    t = s.stop_track
+    if cid != t.client_id or not t.amend_in_flight or failure.outcome is Outcome.AMBIGUOUS:
+        return  # ambiguous: the 5-second lookup tells whether it applied
+    if failure is FailureKind.ORDER_NOT_FOUND:
+        fire(kit, s, out, now_ms, "stop_ended")
+    elif failure is FailureKind.TRIGGER_WRONG_SIDE:
+        fire(kit, s, out, now_ms, "trigger_refused")
+    else:
+        _amend_failed(kit, s, out, now_ms)
+
+
+def _amend_failed(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
+    """The old stop still stands with its old qty: back to ACTIVE; retry after a backoff."""
+    t = s.stop_track
+    if isinstance(fire(kit, s, out, now_ms, "amend_refused"), Moved):
+        t.amend_in_flight, t.amend_target_qty, t.amend_target_trigger = False, None, None
+        t.amend_errors += 1
+        t.amend_retry_at_ms = now_ms + backoff_ms(t.amend_errors)
+
+
+def on_stop_not_found(kit: Kit, s: SessionState, out: Outbox, now_ms: int, cid: str) -> None:
+    """A lookup (or reconcile) found no such stop: never placed, or gone (G8)."""
+    if cid == s.stop_track.client_id:
+        fire(kit, s, out, now_ms, "stop_ended")
+    elif cid == s.stop_track.close_cid:
+        _close_failed(kit, s, out, now_ms)
+
+
+def _close_failed(kit: Kit, s: SessionState, out: Outbox, now_ms: int) -> None:
+    """G8: a refused close is retried (1 s, 2 s … 8 s) while the 10-second rule runs on."""
+    t = s.stop_track
+    if isinstance(fire(kit, s, out, now_ms, "close_failed"), Moved):
+        t.close_errors += 1
+        t.close_cid = None
+        t.close_retry_at_ms = now_ms + backoff_ms(
+            t.close_errors, CLOSE_RETRY_BASE_MS, CLOSE_RETRY_MAX_MS
+        )
+
+
+def position_gone(kit: Kit, s: SessionState, now_ms: int) -> None:
+    """G9: size 0 confirmed: nothing left to protect."""
+    if s.stop.state != StopStatus.NO_POSITION.value:
+        s.stop.must("position_gone", MachineContext(now_ms, 0))
+    s.stop_track.reset()

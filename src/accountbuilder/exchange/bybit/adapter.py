@@ -46,6 +46,7 @@ from accountbuilder.domain.models import (
     OrderSpec,
 )
 from accountbuilder.domain.reasons import Denial
+from accountbuilder.domain.requests import FailureKind, RequestId
 from accountbuilder.exchange import errors as port_errors
 from accountbuilder.exchange.bybit import mapping
 from accountbuilder.exchange.bybit.client import (
@@ -352,9 +353,8 @@ class BybitExchange:
                 CommandFailed(
                     exchange_ts_ms=event.exchange_ts_ms,
                     local_ts_ms=event.local_ts_ms,
-                    intent_id=order.client_id,
-                    client_id=order.client_id,
-                    kind=port_errors.PostOnlyWouldTake.__name__,
+                    request=RequestId.place(order.client_id),
+                    failure=FailureKind.POST_ONLY_WOULD_TAKE,
                     message=f"{order.client_id}: cancelled by Bybit after the ack, {order.reject_reason}",
                 )
             )

@@ -89,7 +89,8 @@ class SimBook:
         if spec.is_conditional:
             self._check_trigger_side(spec.trigger_direction, spec.trigger_price, mark_f)
         order = self._new_order(spec, ts)
-        if spec.time_in_force is TimeInForce.POST_ONLY and self._crosses(spec, mark_f):
+        refused = self._faults.take_post_only_refusal() if spec.time_in_force is TimeInForce.POST_ONLY else False  # fmt: skip
+        if spec.time_in_force is TimeInForce.POST_ONLY and (refused or self._crosses(spec, mark_f)):
             self.orders[spec.client_id] = order
             self._finish(order, OrderStatus.CANCELLED, ts, POST_ONLY_REASON)
             raise PostOnlyWouldTake(f"PostOnly {spec.side} at {spec.price} would take liquidity")
@@ -193,9 +194,18 @@ class SimBook:
                     self._finish(order, OrderStatus.CANCELLED, ts, "EC_NoImmediateQtyToFill")
                 return
             px = min(px, spec.price) if spec.side is OrderSide.BUY else max(px, spec.price)
+            px = self._beyond_limit(spec.side, px)
         if spec.reduce_only and not self.cap_reduce_only(order, ts):
             return
         self.execute(order, order.leaves, px, Liquidity.TAKER, ts, mark_f)
+
+    def _beyond_limit(self, side: OrderSide, px: Decimal) -> Decimal:
+        """An injected anomaly: a limit order filled beyond its limit (C3 must catch it)."""
+        ticks = self._faults.take_beyond_limit_ticks()
+        if not ticks:
+            return px
+        step = self.instrument.tick_size * ticks
+        return px + step if side is OrderSide.BUY else px - step
 
     # ------------------------------------------------------------------------ amend/cancel
     def amend(
@@ -226,8 +236,12 @@ class SimBook:
 
     def cancel(self, client_id: str, ts: int, reason: str = "") -> Order:
         """Cancel an open order; ``OrderNotFound`` if unknown or finished."""
+        return self.end(client_id, OrderStatus.CANCELLED, ts, reason)
+
+    def end(self, client_id: str, status: OrderStatus, ts: int, reason: str = "") -> Order:
+        """End an open order with ``status`` (cancelled, rejected, deactivated)."""
         order = self._open_order(client_id)
-        self._finish(order, OrderStatus.CANCELLED, ts, reason)
+        self._finish(order, status, ts, reason)
         return order.to_order()
 
     def _open_order(self, client_id: str) -> SimOrder:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from accountbuilder.domain.enums import MarginMode
+from accountbuilder.domain.enums import MarginMode, OrderRole, OrderStatus
 from accountbuilder.domain.events import ExchangeEvent
 from accountbuilder.domain.models import (
     AccountSnapshot,
@@ -134,6 +134,10 @@ class SimExchange:
         """Cancel an order "from elsewhere" (UI, admin): emits ``OrderUpdated`` Cancelled."""
         return self._engine.book.cancel(client_id, self.now_ms, "CancelByAdmin")
 
+    def end_elsewhere(self, client_id: str, status: OrderStatus) -> Order:
+        """End an open order as the exchange may on its own (G8): Rejected or Deactivated."""
+        return self._engine.book.end(client_id, status, self.now_ms, f"{status.value}ByExchange")
+
     # -------------------------------------------------------------------- REST counter
     def rest_calls_in_window(self, end_ms: int, window_ms: int = 60_000) -> int:
         """Calls sent in ``(end_ms − window_ms, end_ms]`` (SPEC F1 rolling window)."""
@@ -159,10 +163,10 @@ class SimExchange:
         if self.faults.take_rate_limit():
             raise RateLimited(f"{method}: too many visits (injected)", code=10006)
 
-    def _mutation(self, method: str, act):
+    def _mutation(self, method: str, act, role: OrderRole | None = None):
         """Run an order-changing call with the reject / outcome-unknown faults."""
         self._call(method)
-        if method == "place_order" and self.faults.take_reject():
+        if method == "place_order" and self.faults.take_reject(role):
             raise Rejected(f"{method}: rejected (injected)", code=10001)
         if method == "amend_order" and self.faults.take_reject_amend():
             raise Rejected(f"{method}: rejected (injected)", code=10001)
@@ -239,7 +243,9 @@ class SimExchange:
 
     async def place_order(self, spec: OrderSpec) -> Order:
         book, eng = self._engine.book, self._engine
-        return self._mutation("place_order", lambda: book.place(spec, eng.now_ms, eng.mark_f))
+        return self._mutation(
+            "place_order", lambda: book.place(spec, eng.now_ms, eng.mark_f), spec.role
+        )
 
     async def amend_order(
         self, client_id: str, *, qty: int | None = None, trigger_price: Decimal | None = None

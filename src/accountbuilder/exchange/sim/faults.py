@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from accountbuilder.domain.enums import OrderRole
 from accountbuilder.domain.events import ExchangeEvent
 
 EventTypes = tuple[type[ExchangeEvent], ...]
@@ -45,11 +46,30 @@ class FaultPlan:
     _drop: _Armed = field(default_factory=_Armed)
     _delay: _Armed = field(default_factory=_Armed)
     _reject_amend: _Armed = field(default_factory=_Armed)
+    _duplicate: _Armed = field(default_factory=_Armed)
+    _post_only: _Armed = field(default_factory=_Armed)
+    _beyond_limit: _Armed = field(default_factory=_Armed)
+    reject_roles: frozenset[OrderRole] | None = None  # reject_next_orders: only these roles
+    beyond_limit_ticks: int = 0
     position_idx_as_string: bool = False
 
-    def reject_next_orders(self, n: int = 1) -> None:
-        """The next ``n`` ``place_order`` calls are refused (``Rejected``); nothing is placed."""
+    def reject_next_orders(self, n: int = 1, roles: frozenset[OrderRole] | None = None) -> None:
+        """The next ``n`` ``place_order`` calls (of ``roles``) are refused; nothing is placed."""
         self._reject.count = n
+        self.reject_roles = roles
+
+    def duplicate_next_events(self, n: int, types: EventTypes | None = None) -> None:
+        """Deliver the next ``n`` events (of ``types``) twice, as a replaying stream does."""
+        self._duplicate = _Armed(n, types)
+
+    def refuse_post_only_next(self, n: int = 1) -> None:
+        """The next ``n`` PostOnly places are refused as taking liquidity (G3), whatever the price."""
+        self._post_only.count = n
+
+    def fill_beyond_limit_next(self, n: int, ticks: int) -> None:
+        """The next ``n`` taker executions of limit orders fill ``ticks`` beyond their limit
+        (an exchange anomaly: C3's post-fill check must catch it)."""
+        self._beyond_limit.count, self.beyond_limit_ticks = n, ticks
 
     def reject_next_amends(self, n: int = 1) -> None:
         """The next ``n`` ``amend_order`` calls are refused (``Rejected``); nothing changes."""
@@ -76,8 +96,19 @@ class FaultPlan:
         self._delay = _Armed(n, types, delay_ms)
 
     # --------------------------------------------------------------- consumed by the sim
-    def take_reject(self) -> bool:
+    def take_reject(self, role: OrderRole | None = None) -> bool:
+        if self.reject_roles is not None and role not in self.reject_roles:
+            return False
         return self._reject.take()
+
+    def take_duplicate(self, event: ExchangeEvent) -> bool:
+        return self._duplicate.take(event)
+
+    def take_post_only_refusal(self) -> bool:
+        return self._post_only.take()
+
+    def take_beyond_limit_ticks(self) -> int:
+        return self.beyond_limit_ticks if self._beyond_limit.take() else 0
 
     def take_reject_amend(self) -> bool:
         return self._reject_amend.take()

@@ -35,6 +35,9 @@ class Outbox:
             event = replace(event, local_ts_ms=local)
         self._seq += 1
         heapq.heappush(self._heap, (local, self._seq, event))
+        if self._faults.take_duplicate(event):
+            self._seq += 1
+            heapq.heappush(self._heap, (local, self._seq, event))
 
     def take(self, now_ms: int) -> list[ExchangeEvent]:
         """Every event whose local time is ``≤ now_ms``, oldest first."""

@@ -92,7 +92,9 @@ async def test_g3_post_only_rejection_seen_after_the_ack_becomes_a_failed_place(
 
     events = [await anext(port.events()), *port.take_events()]  # the port's async stream
     failed = [e for e in events if isinstance(e, CommandFailed)]
-    assert [(f.intent_id, f.kind) for f in failed] == [("s1_L_en1", "PostOnlyWouldTake")]
+    assert [(f.client_id, f.failure.value) for f in failed] == [
+        ("s1_L_en1", "post_only_would_take")
+    ]
     assert isinstance(events[-1], OrderUpdated) and events[-1].order.status is OrderStatus.REJECTED
 
 

@@ -96,8 +96,10 @@ async def test_g3_g4_three_post_only_rejections_then_one_taker_entry(kit_s2: Liv
     reasons = {kit.server.order(m["orderLinkId"]).reject_reason for m in makers}
     assert reasons == {"EC_PostOnlyWillTakeLiquidity"}  # acked, then cancelled by Bybit
     taker = kit.creates("tk")
-    assert len(taker) == 1 and taker[0]["orderType"] == "Market"  # G4: one taker entry
-    assert "timeInForce" not in taker[0] and taker[0]["positionIdx"] == 0
+    # G4: one taker entry, an IOC limit within 0.2 % of the mark (never a market order)
+    assert len(taker) == 1 and taker[0]["orderType"] == "Limit"
+    assert taker[0]["timeInForce"] == "IOC" and taker[0]["positionIdx"] == 0
+    assert Decimal(taker[0]["price"]) <= kit.base * Decimal("1.002") + 1
     assert kit.server.engine.position.size == int(taker[0]["qty"])
     assert kit.state.main.state == "IN_POSITION"
 

@@ -7,7 +7,7 @@ from tests.integration.exchange.bybit.livekit import LiveKit
 
 from accountbuilder.domain.commands import PlaceOrder
 from accountbuilder.domain.enums import OrderRole
-from accountbuilder.store.intents import IntentStatus
+from accountbuilder.domain.lifecycle import OrderPhase
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner.recorder import Recorder
 
@@ -45,7 +45,7 @@ async def test_g2_i4_a_send_lost_in_a_crash_is_looked_up_never_resent(kit: LiveK
     def crash_after_commit(now_ms, out, core):
         recorder.on_outbox(now_ms, out, core)
         if any(isinstance(c, PlaceOrder) and c.spec.role is OrderRole.ENTRY for c in out.commands):
-            raise Crash  # committed (session + intent), never sent
+            raise Crash  # committed (session + the order's creation), never sent
 
     kit.session.driver.on_outbox = crash_after_commit
     with pytest.raises(Crash):
@@ -57,7 +57,7 @@ async def test_g2_i4_a_send_lost_in_a_crash_is_looked_up_never_resent(kit: LiveK
 
     store = SqliteStore.open(path, now_ms=kit.clock())
     recorder = Recorder(store, kit.budget)
-    assert recorder.restart(kit.clock()) == [lost]  # recorded → unknown: maybe sent
+    assert store.order(lost).phase is OrderPhase.INTENT  # committed; maybe sent
     second = LiveKit(kit.server, kit.clock)
     await second.open(saved=store.load_session(), recorder=recorder)
     await second.until(lambda: second.creates("en"), max_ticks=60)
@@ -68,7 +68,7 @@ async def test_g2_i4_a_send_lost_in_a_crash_is_looked_up_never_resent(kit: LiveK
     assert lost in lookups  # looked up first (G2) ...
     sent = [b["orderLinkId"] for b in second.creates("en")]
     assert lost not in sent and len(sent) == 1  # ... and never sent; a new attempt went out
-    assert store.intent(lost).status is IntentStatus.RESOLVED
-    assert [h[1] for h in store.intent_history(lost)] == ["recorded", "unknown", "resolved"]
-    assert store.intent(sent[0]).status in (IntentStatus.ACKED, IntentStatus.SENT)
+    # restart: unknown (the crash hid the send) → looked up, not found → lost; never re-sent
+    assert [h[1] for h in store.order_history(lost)] == ["intent", "unknown", "lost"]
+    assert store.order(sent[0]).phase in (OrderPhase.ACKED, OrderPhase.OPEN)
     store.close()

@@ -1,0 +1,109 @@
+"""One tick and its command rounds (SPEC F6, I4): the same loop for paper, backtest and live.
+
+Per tick: the core ticks on the queued events; the round is committed (session and order
+moves, I4) before its commands are sent; each command is executed and its answers — with
+whatever the exchange streamed meanwhile — are fed back to the core at the same ``now``,
+until the core is quiet or ``MAX_ROUNDS`` is reached (the rest is sent next tick, after this
+state is committed). The loop does no I/O itself: executing, committing and collecting
+events are injected by the driver, so the simulator driver, the live driver and the test
+harness run exactly this code.
+
+When the store cannot commit (a full disk, an I/O error), protection must not wait for it:
+protective commands (stop place and amend, reduce-only close, entry cancels, their lookups)
+still go out, with the deterministic client ids a later restart finds them by (G2); every
+other command is refused as never sent, and the core is told the store is failing, which
+blocks entries until commits succeed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from accountbuilder.core.kit import Outbox
+from accountbuilder.core.orchestrator import TradingCore
+from accountbuilder.domain.commands import AnyCommand
+from accountbuilder.domain.events import CommandFailed, ExchangeEvent, StoreUnavailable
+from accountbuilder.domain.requests import FailureKind
+
+MAX_ROUNDS = 8  # command → answer → tick rounds within one tick
+
+Execute = Callable[[AnyCommand], Awaitable[list[ExchangeEvent]]]
+Commit = Callable[[int, Outbox, TradingCore], None]
+
+
+class CommitFailed(Exception):
+    """The commit hook could not make the round durable (the store is failing)."""
+
+
+@dataclass
+class Rounds:
+    core: TradingCore
+    execute: Execute
+    take_events: Callable[[], list[ExchangeEvent]] = list
+    commit: Commit | None = None
+    on_results: Callable[[int, AnyCommand, list[ExchangeEvent]], None] | None = None
+    pending: list[ExchangeEvent] = field(default_factory=list)  # fed to the next tick
+    carried: list[AnyCommand] = field(default_factory=list)  # commands left after MAX_ROUNDS
+    store_failing_since_ms: int | None = None
+    store_failures: int = 0  # rounds that could not be committed (status, alarms)
+
+    async def tick(self, now_ms: int, events: list[ExchangeEvent]) -> Outbox:
+        """One tick at ``now_ms``; return its first outbox (tests and status lines read it)."""
+        queued, self.pending = [*self.pending, *events], []
+        first = out = self.core.tick(now_ms, queued)
+        out.commands[:0], self.carried = self.carried, []
+        for _ in range(MAX_ROUNDS):
+            sendable, unsent = self._commit(now_ms, out)
+            if not out.commands:
+                self.pending += unsent  # the store's failure reaches the core next tick
+                break
+            results = await self._send(now_ms, sendable)
+            out = self.core.tick(now_ms, [*unsent, *results, *self.take_events()])
+        else:
+            self.carried = list(out.commands)  # sent next tick, after this state is committed
+        return first
+
+    async def send_now(self, now_ms: int, out: Outbox) -> list[ExchangeEvent]:
+        """Commit and send one outbox outside a tick (shutdown); return the answers."""
+        sendable, unsent = self._commit(now_ms, out)
+        return [*unsent, *await self._send(now_ms, sendable)]
+
+    async def _send(self, now_ms: int, commands: list[AnyCommand]) -> list[ExchangeEvent]:
+        results: list[ExchangeEvent] = []
+        for command in commands:
+            got = await self.execute(command)
+            if self.on_results is not None:
+                self.on_results(now_ms, command, got)
+            results += got
+        return results
+
+    def _commit(self, now_ms: int, out: Outbox) -> tuple[list[AnyCommand], list[ExchangeEvent]]:
+        if self.commit is None:
+            return list(out.commands), []
+        try:
+            self.commit(now_ms, out, self.core)
+        except CommitFailed as e:
+            return self._store_failing(now_ms, out, str(e))
+        self.store_failing_since_ms = None
+        return list(out.commands), []
+
+    def _store_failing(
+        self, now_ms: int, out: Outbox, detail: str
+    ) -> tuple[list[AnyCommand], list[ExchangeEvent]]:
+        self.store_failures += 1
+        self.store_failing_since_ms = self.store_failing_since_ms or now_ms
+        protective = [c for c in out.commands if c.protective]
+        unsent: list[ExchangeEvent] = [
+            CommandFailed(
+                exchange_ts_ms=now_ms,
+                local_ts_ms=now_ms,
+                request=c.request,
+                failure=FailureKind.STORE_UNAVAILABLE,
+                message=detail[:200],
+            )
+            for c in out.commands
+            if not c.protective
+        ]
+        notice = StoreUnavailable(exchange_ts_ms=now_ms, local_ts_ms=now_ms, detail=detail[:200])
+        return protective, [notice, *unsent]
