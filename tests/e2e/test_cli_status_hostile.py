@@ -112,6 +112,14 @@ def test_i9_reasons_of_the_wrong_shape_are_located_not_a_traceback(tmp_path):
     assert err.startswith(f"error: {path}: latest session revision: 'halt' cannot be read")
 
 
+def test_i9_notify_counts_of_the_wrong_shape_are_shown_not_a_traceback(tmp_path):
+    path = _store(tmp_path / "s.sqlite", {"runtime": {"notify": [1, 2]}})
+
+    code, out, _ = _run("status", "--state", str(path))
+
+    assert code == 0 and "notify       unreadable ([1, 2])" in out
+
+
 def test_i9_a_damaged_page_holding_bad_utf8_exits_2(tmp_path):
     # found by the thorough fuzz run: sqlite3 raised UnicodeDecodeError reading a table name
     path = _store(tmp_path / "s.sqlite")
@@ -137,7 +145,7 @@ KNOWN_KEYS = {
     "halt": ("phase", "kind", "reasons"),
     "machines": ("main", "stop"),
     "runtime": ("equity_btc", "equity_usd", "stage", "mark_price", "rest_budget_remaining", "ws",
-                "position"),
+                "position", "notify"),
     "trade": ("side", "entry_stage", "entry_qty", "stop_price", "signal_id"),
     "risk": ("blocks",),
     "leverage_in_force": (),

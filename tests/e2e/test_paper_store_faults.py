@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 SCRIPT = Path(sys.executable).parent / "accountbuilder"
-TABLES = ("session", "intents", "decisions", "trades", "halts")
+TABLES = ("session", "orders", "order_transitions", "decisions", "trades", "halts")
 
 
 def _paper(tmp_path: Path, *args: str) -> subprocess.Popen:
@@ -80,6 +80,6 @@ def test_i4_sigkilled_paper_store_is_kept_with_every_committed_row(tmp_path):
 
     assert again.returncode in (0, 1), err
     assert "previous paper store was kept as state/paper.sqlite.prev" in out
-    assert not Path(f"{store}-wal.prev").exists()
     assert _counts(Path(f"{store}.prev")) == committed
+    assert not Path(f"{store}-wal.prev").exists()
     assert committed["trades"] >= 2 and committed["session"] > 0

@@ -237,7 +237,11 @@ def _notify_text(counts: dict[str, Any] | None) -> str:
     """The notifier's counts (docs/notifications.md): dropped is what some URL never got."""
     if not counts:
         return "off (no notification URL configured for this run)"
-    causes = ", ".join(f"{k} {v}" for k, v in (counts.get("dropped_by_cause") or {}).items())
+    if not isinstance(counts, dict):
+        return f"unreadable ({str(counts)[:40]})"  # a damaged session document
+    by_cause = counts.get("dropped_by_cause")
+    by_cause = by_cause if isinstance(by_cause, dict) else {}
+    causes = ", ".join(f"{k} {v}" for k, v in by_cause.items())
     return (
         f"sent {counts.get('sent')}  dropped {counts.get('dropped')}"
         f"{f' ({causes})' if causes else ''}  queued {counts.get('queued')}  "
