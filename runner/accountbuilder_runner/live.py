@@ -58,7 +58,7 @@ from accountbuilder_runner.budget_journal import journaled_budget
 from accountbuilder_runner.drivers.live import LiveDriver
 from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.live_args import add_arguments
-from accountbuilder_runner.notify import Notifier, NotifyUrlError, build_notifier
+from accountbuilder_runner.notify import Notifier, NotifyUrlError, NotifyUrls, build_notifier
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import RequestQueue
 from accountbuilder_runner.start_guard import StartRefused, unreadable_answers_refused
@@ -226,6 +226,8 @@ def run_live(args: argparse.Namespace) -> int:
         lock = take_store(store_path, wall_clock_ms())  # before logs and store are touched
     except StoreError as e:
         print(f"error: {e}", file=sys.stderr)
+        if notifier is not None:
+            notifier.close()
         return EXIT_BAD_INPUT
     try:
         return _run_locked(args, config, credentials, failpoint, notifier, urls, store_path, lock)
@@ -239,7 +241,7 @@ def _run_locked(
     credentials: Credentials,
     failpoint: tuple | None,
     notifier: Notifier | None,
-    urls: Any,
+    urls: NotifyUrls,
     store_path: Path,
     lock: StoreLock,
 ) -> int:
