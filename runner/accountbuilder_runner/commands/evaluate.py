@@ -54,7 +54,7 @@ def _read(path: Path) -> Any:
         return YAML(typ="safe", pure=True).load(text)
     except YamlInputError as e:
         raise WhatIfError(f"{path}:{e.line}:{e.column}", e.message) from None
-    except (YAMLError, ValueError) as e:
+    except (YAMLError, ValueError, IndexError, TypeError) as e:  # ruamel fails on odd scalars
         raise WhatIfError(str(path), f"invalid YAML/JSON: {quote(str(e), 200)[1:-1]}") from None
 
 

@@ -152,7 +152,9 @@ def _read(path: Path) -> Any:
         return _yaml().load(text)
     except YamlInputError as e:
         raise ConfigError([ConfigProblem(str(path), e.line, e.column, "", e.message)]) from None
-    except (YAMLError, ValueError) as e:  # e.g. a duplicate key, a value the loader refuses
+    # A duplicate key, a value the loader refuses, or one of ruamel's own failures on an odd
+    # scalar (IndexError/TypeError inside its constructor): located when ruamel says where.
+    except (YAMLError, ValueError, IndexError, TypeError) as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = getattr(e, "problem", None) or e

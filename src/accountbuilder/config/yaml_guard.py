@@ -8,6 +8,7 @@ are refused: a merged value hides where a setting comes from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,9 @@ MAX_ALIASES = 16
 MAX_NODES = 10_000  # nodes of the document with every alias expanded
 MAX_SCALAR_CHARS = 1_000  # also keeps integers far below Python's 4,300-digit limit
 QUOTE_CHARS = 80  # the longest value an error message quotes
+# Plain scalars ruamel resolves as numbers but cannot build (IndexError/ValueError inside it):
+# a sign or base prefix followed by underscores only (``+_``, ``0x_``), or ``._``.
+DIGITLESS_NUMBER = re.compile(r"[-+](?:0[xob])?_+|[-+]?0[xob]_+|[-+]?\._+")
 
 
 class YamlInputError(ValueError):
@@ -138,8 +142,10 @@ def _check_event(event: Any, budget: _Budget) -> None:
     elif isinstance(event, ScalarEvent):
         if len(event.value) > MAX_SCALAR_CHARS:
             _refuse(mark, f"a value of {len(event.value)} characters (limit {MAX_SCALAR_CHARS})")
-        if budget.at_key() and event.value == "<<" and event.style is None:
+        if event.style is None and budget.at_key() and event.value == "<<":
             _refuse(mark, "merge keys (<<) are not supported: write the keys out")
+        if event.style is None and DIGITLESS_NUMBER.fullmatch(event.value):
+            _refuse(mark, f"{event.value!r} looks like a number without digits")
         if event.anchor is not None:
             budget.anchors[event.anchor] = 1
         budget.add(1, mark)

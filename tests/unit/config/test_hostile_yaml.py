@@ -121,6 +121,15 @@ def test_i9_an_integer_of_4400_digits_is_located(tmp_path):
     )
 
 
+@pytest.mark.parametrize("scalar", ["+_", "0x_", "-0b__", "._", "+._"])
+def test_i9_a_number_without_digits_is_located(tmp_path, scalar):
+    # ruamel raised IndexError/ValueError on these (found by the thorough fuzz run on "+_")
+    data = f"stages: {scalar}\n".encode()
+    message = _refusal(_config_dir(tmp_path, "stage_config.yaml", data))
+
+    assert f"stage_config.yaml:1:9: {scalar!r} looks like a number without digits" in message
+
+
 def test_b6_max_trades_per_day_true_is_not_read_as_1(tmp_path):
     data = STAGE.replace(b"max_trades_per_day: 5 ", b"max_trades_per_day: true")
     message = _refusal(_config_dir(tmp_path, "stage_config.yaml", data))
