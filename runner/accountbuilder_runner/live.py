@@ -13,6 +13,10 @@ An answer that cannot be read at start (E3) exits 2; a refused key or account ex
 ``accountbuilder status`` reads the same store meanwhile. With notification URLs configured,
 the start, the clean stop and the run's news are notified (docs/notifications.md); the URLs
 are masked in every log like the key pair.
+
+Before anything else the store's lock is taken (a second runner on the same store exits 2
+naming the first); the REST budget starts from the calls the store recorded (F1 across
+restarts); ``halt reset`` requests are answered, each one, in the store (E5).
 """
 
 from __future__ import annotations
@@ -51,16 +55,20 @@ from accountbuilder.health.rest_budget import RestBudget
 from accountbuilder.marketdata.view import Staleness
 from accountbuilder.records.sinks import BIND_KEY, RecordKind, sink_config, text_format
 from accountbuilder.store.errors import StoreError
+from accountbuilder.store.lock import StoreLock
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner import failpoints
 from accountbuilder_runner.bootstrap import start_core
+from accountbuilder_runner.budget_journal import journaled_budget
 from accountbuilder_runner.clock_guard import ClockGuard, with_clock
 from accountbuilder_runner.drivers.live import LiveDriver
 from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.live_args import add_arguments
-from accountbuilder_runner.notify import Notifier, NotifyUrlError, build_notifier
+from accountbuilder_runner.notify import Notifier, NotifyUrlError, NotifyUrls, build_notifier
 from accountbuilder_runner.recorder import Recorder
-from accountbuilder_runner.requests import take_requests
+from accountbuilder_runner.requests import RequestQueue
+from accountbuilder_runner.start_guard import StartRefused, unreadable_answers_refused
+from accountbuilder_runner.store_owner import record_owner, take_store
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
@@ -74,10 +82,6 @@ HEDGE_MODE = (
     "position and orders, set BTCUSD (inverse) to one-way mode (Derivatives > Settings > "
     "Position mode), then start again"
 )
-
-
-class StartRefused(Exception):
-    """The account is not in a state the bot may trade from; the message says what to do."""
 
 
 def wall_clock_ms() -> int:
@@ -145,7 +149,7 @@ async def open_session(
     recorder: Recorder | None = None,
     notifier: Notifier | None = None,
     staleness: Staleness = LIVE_STALENESS,
-    store_path: str | None = None,
+    requests: RequestQueue | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> LiveSession:
     """Measure the clock, verify the key and the account, read the truth, build the core."""
@@ -172,16 +176,19 @@ async def open_session(
         adapter,
         executor,
         budget,
-        on_outbox=_each_round(recorder, notifier),
-        requests=(lambda now: take_requests(store_path, now)) if store_path else None,
+        on_outbox=_each_round(recorder, notifier, requests),
+        requests=requests.take if requests else None,
     )
     driver.pending = list(started.startup_events)
     return LiveSession(adapter, started.core, driver, budget, started.restored)
 
 
-def _each_round(recorder: Recorder | None, notifier: Notifier | None):
-    """The driver's ``on_outbox``: commit first (I4), then notify what the round produced."""
-    if notifier is None:
+def _each_round(
+    recorder: Recorder | None, notifier: Notifier | None, requests: RequestQueue | None = None
+):
+    """The driver's ``on_outbox``: commit first (I4), then answer the operator requests the
+    round settled (E5), then notify what the round produced."""
+    if notifier is None and requests is None:
         return recorder.on_outbox if recorder else None
 
     def on_outbox(now_ms: int, out, core: TradingCore) -> None:
@@ -189,10 +196,15 @@ def _each_round(recorder: Recorder | None, notifier: Notifier | None):
             try:
                 recorder.on_outbox(now_ms, out, core)
             except CommitFailed as e:  # the round loop still sends the protective commands
-                notifier.store_failed(now_ms, core, str(e))
+                if notifier is not None:
+                    notifier.store_failed(now_ms, core, str(e))
                 raise
-            notifier.store_ok(now_ms, core)
-        notifier.on_outbox(now_ms, out, core)
+            if notifier is not None:
+                notifier.store_ok(now_ms, core)
+        if requests is not None:
+            requests.settle(now_ms, out)
+        if notifier is not None:
+            notifier.on_outbox(now_ms, out, core)
 
     return on_outbox
 
@@ -230,6 +242,29 @@ def run_live(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     store_path = Path(getattr(args, "state", None) or config.runner.store_path)
+    try:
+        lock = take_store(store_path, wall_clock_ms())  # before logs and store are touched
+    except StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        if notifier is not None:
+            notifier.close()
+        return EXIT_BAD_INPUT
+    try:
+        return _run_locked(args, config, credentials, failpoint, notifier, urls, store_path, lock)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    args: argparse.Namespace,
+    config: AppConfig,
+    credentials: Credentials,
+    failpoint: tuple | None,
+    notifier: Notifier | None,
+    urls: NotifyUrls,
+    store_path: Path,
+    lock: StoreLock,
+) -> int:
     log_dir = Path(getattr(args, "log_dir", None) or config.runner.log_dir)
     _logging(log_dir, (*credentials.secrets(), *urls.secrets()))
     if failpoint is not None:
@@ -250,7 +285,7 @@ def run_live(args: argparse.Namespace) -> int:
         stop_trigger_by=config.execution.stop_trigger_by,
     )
     try:
-        return asyncio.run(_main(config, credentials, settings, store_path, notifier))
+        return asyncio.run(_main(config, credentials, settings, store_path, lock, notifier))
     except StoreError as e:
         logger.error("store {}: {}", store_path, e)
         return EXIT_BAD_INPUT
@@ -267,11 +302,18 @@ async def _main(
     credentials: Credentials,
     settings: BybitSettings,
     store_path: Path,
+    lock: StoreLock,
     notifier: Notifier | None = None,
 ) -> int:
-    clock, budget = wall_clock_ms, RestBudget()
-    adapter = BybitExchange.connect(credentials, settings, budget, clock)
+    clock = wall_clock_ms
     store = SqliteStore.open(store_path, now_ms=clock())
+    try:
+        record_owner(store, lock, "live")
+        budget = journaled_budget(store, clock())
+    except BaseException:
+        store.close()
+        raise
+    adapter = BybitExchange.connect(credentials, settings, budget, clock)
     recorder = Recorder(store, budget, mode="live")
     recorder.runtime_extra["exchange"] = lambda: adapter.health().to_dict()
     if notifier is not None:
@@ -281,7 +323,14 @@ async def _main(
     try:
         saved = store.load_session()
         session = await _start(
-            adapter, config, budget, clock, saved, recorder, store_path, notifier
+            adapter,
+            config,
+            budget,
+            clock,
+            saved,
+            recorder,
+            RequestQueue(store_path, store),
+            notifier,
         )
         if isinstance(session, int):
             return session
@@ -308,14 +357,15 @@ async def _main(
 
 async def _start(
     adapter: BybitExchange, config: AppConfig, budget: RestBudget, clock: Callable[[], int],
-    saved: dict | None, recorder: Recorder, store_path: Path, notifier: Notifier | None,
+    saved: dict | None, recorder: Recorder, requests: RequestQueue, notifier: Notifier | None,
 ) -> LiveSession | int:  # fmt: skip
     """The session, or the exit code of a refused start (1) or an unreadable answer (2)."""
     try:
-        return await open_session(
-            adapter, config, budget, clock, saved=saved, recorder=recorder,
-            notifier=notifier, store_path=str(store_path),
-        )  # fmt: skip
+        async with unreadable_answers_refused():
+            return await open_session(
+                adapter, config, budget, clock, saved=saved, recorder=recorder,
+                notifier=notifier, requests=requests,
+            )  # fmt: skip
     except (StartRefused, port_errors.AuthError, port_errors.UnsupportedAccount) as e:
         logger.error("refusing to start: {}", e)
         return EXIT_REFUSED

@@ -66,12 +66,18 @@ async def market(server: FakeBybit, stop: asyncio.Event) -> None:
         await asyncio.sleep(0.2)
 
 
-async def runner(server: FakeBybit, tmp: Path, key: str = CANARY_KEY, secret: str = CANARY_SECRET):
+async def runner(
+    server: FakeBybit,
+    tmp: Path,
+    key: str = CANARY_KEY,
+    secret: str = CANARY_SECRET,
+    state: Path | None = None,
+):
     env = {**os.environ, "ACCOUNTBUILDER_API_KEY": key, "ACCOUNTBUILDER_API_SECRET": secret}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "accountbuilder_runner", "run", "--exchange", "bybit",
         "--exchange-url", server.url,
-        "--state", str(tmp / "state" / "bot.sqlite"),
+        "--state", str(state or tmp / "state" / "bot.sqlite"),
         "--log-dir", str(tmp / "logs"),
         cwd=tmp, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

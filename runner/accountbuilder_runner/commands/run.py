@@ -19,6 +19,7 @@ from pathlib import Path
 from accountbuilder.config.loader import ConfigError, load_config
 from accountbuilder.domain.enums import Outcome
 from accountbuilder.marketdata.candles import CandleFileError, load_candles
+from accountbuilder.store.errors import StoreError
 from accountbuilder_runner import live_args
 from accountbuilder_runner.backtest import date_range_ms
 from accountbuilder_runner.bundled import paper_slice
@@ -145,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
         ReplayError,
         WinrateFileError,
         NotifyUrlError,
+        StoreError,
         OSError,
     ) as e:
         print(f"run: {e}", file=sys.stderr)

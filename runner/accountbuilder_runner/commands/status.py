@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import time
 from datetime import UTC, datetime
@@ -11,9 +12,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from accountbuilder.constants import REST_BUDGET_MAX_CALLS, REST_BUDGET_WINDOW_MS
 from accountbuilder.emergency.halts import HaltFacts, HaltPhase, HaltState
 from accountbuilder.store.errors import StoreError
+from accountbuilder.store.lock import read_holder
 from accountbuilder.store.sqlite_store import SqliteStore
+from accountbuilder_runner.requests import pending_requests
 from accountbuilder_runner.status_plan import plan_rows, plan_status
 
 DEFAULT_STORE = Path("state/accountbuilder.sqlite")
@@ -44,24 +48,53 @@ def _iso(ms: int | None) -> str | None:
     )
 
 
-def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
+class SessionShapeError(ValueError):
+    """The stored session document does not have the shape ``status`` reads."""
+
+
+def _mapping(doc: Any, *keys: str) -> dict[str, Any]:
+    """``doc[k1][k2]...`` as a mapping (absent or null: empty); a wrong shape is refused."""
+    node = doc
+    for depth, key in enumerate(keys):
+        node = node.get(key) if isinstance(node, dict) else None
+        if node is not None and not isinstance(node, dict):
+            where = ".".join(keys[: depth + 1])
+            raise SessionShapeError(f"'{where}' is a {type(node).__name__}, not a mapping")
+    return node or {}
+
+
+def _items(doc: Any) -> list[dict[str, Any]]:
+    items = _mapping(doc, "risk", "blocks").get("items") or []
+    if not isinstance(items, list) or not all(isinstance(b, dict) for b in items):
+        raise SessionShapeError("'risk.blocks.items' is not a list of mappings")
+    return items
+
+
+def collect(store: SqliteStore, now_ms: int, store_path: Path | None = None) -> dict[str, Any]:
+    """What ``status`` shows; raise ``SessionShapeError`` for a wrong-shape session document."""
     day = datetime.fromtimestamp(now_ms / 1000, UTC).strftime("%Y-%m-%d")
-    view = store.status(day)
+    view = store.status(day, calls_since_ms=now_ms - REST_BUDGET_WINDOW_MS)
     doc = view.session.doc if view.session is not None else {}
-    machines = doc.get("machines", {})
-    blocks = doc.get("risk", {}).get("blocks", {}).get("items", [])
-    trade = doc.get("trade")
+    if not isinstance(doc, dict):
+        raise SessionShapeError(f"the document is a {type(doc).__name__}, not a mapping")
+    machines, halt, runtime = (
+        _mapping(doc, "machines"),
+        _mapping(doc, "halt"),
+        _mapping(doc, "runtime"),
+    )
+    blocks = _items(doc)
+    trade = _mapping(doc, "trade") or None
     return {
         "state": machines.get("main"),
         "stop_status": machines.get("stop"),
-        "halt": _halt(machines.get("main"), doc.get("halt")),
+        "halt": _halt_shown(machines.get("main"), halt),
         "blocks": [
-            {"reason": b.get("reason"), "until": _iso(b.get("until_ms"))}
+            {"reason": b.get("reason"), "until": _iso(_int(b.get("until_ms")))}
             for b in blocks
-            if b.get("until_ms", 0) > now_ms
+            if (_int(b.get("until_ms")) or 0) > now_ms
         ],
         "leverage_in_force": doc.get("leverage_in_force"),
-        "runtime": doc.get("runtime"),
+        "runtime": runtime or None,
         "trade": None
         if trade is None
         else {
@@ -93,7 +126,47 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
         "trades_today": [t.to_dict() for t in view.trades_today],
         "session_saved": _iso(view.session.ts_ms) if view.session is not None else None,
         "plan": plan_status(doc, store.daily_metrics(), now_ms),
+        "runner": _runner(view.owner, store_path),
+        "rest_calls_last_60s": len(view.rest_calls_ms),
+        "requests_pending": [p.name for p in pending_requests(store_path)] if store_path else [],
+        "requests_answered": [
+            {
+                "request": r.request_id,
+                "who": r.who,
+                "outcome": r.outcome,
+                "detail": r.detail,
+                "at": _iso(r.taken_ts_ms),
+            }
+            for r in view.requests
+        ],  # fmt: skip
     }
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _runner(owner: Any, store_path: Path | None) -> dict[str, Any] | None:
+    """The last process that took the store, and whether it holds it now (by its PID)."""
+    holder = (read_holder(store_path) if store_path else None) or (owner and owner.holder)
+    if holder is None:
+        return None
+    return {
+        "pid": holder.pid,
+        "host": holder.host,
+        "started": _iso(holder.started_ms),
+        "command": holder.command,
+        "mode": owner.mode if owner else None,
+        "running": holder.alive(),
+    }
+
+
+def _halt_shown(main_state: Any, facts: dict[str, Any]) -> dict[str, Any]:
+    """``_halt``; stored facts it cannot read are a wrong-shape session document."""
+    try:
+        return _halt(main_state if isinstance(main_state, str) else None, facts)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise SessionShapeError(f"'halt' cannot be read ({type(e).__name__}: {e})"[:300]) from None
 
 
 def _halt(main_state: str | None, facts: dict | None) -> dict[str, Any]:
@@ -109,7 +182,7 @@ def _shown(value: str | None, step: str) -> str:
         return "n/a"
     try:
         return format(Decimal(value).quantize(Decimal(step)), "f")
-    except (InvalidOperation, ValueError):
+    except (InvalidOperation, ValueError, TypeError):
         return str(value)
 
 
@@ -117,8 +190,10 @@ def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
     """The text view: one (label, value) per line."""
     rt = s.get("runtime") or {}
     halt = s.get("halt") or {}
-    budget = rt.get("rest_budget_remaining") or {}
+    budget = rt.get("rest_budget_remaining")
+    budget = budget if isinstance(budget, dict) else {}
     blocks = ", ".join(f"{b['reason']} until {b['until']}" for b in s["blocks"]) or "none"
+    answered = s["requests_answered"]
     rows = [
         ("state", f"{s['state']}   stop_status {s['stop_status']}   (saved {s['session_saved']})"),
         (
@@ -127,16 +202,19 @@ def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
             f"{_shown(rt.get('equity_usd'), '0.01')} USD   stage {rt.get('stage')}   "
             f"mark {rt.get('mark_price')}",
         ),
-        (
-            "halt",
-            f"{halt.get('phase')} {halt.get('kind') or ''} {', '.join(halt.get('reasons', []))}",
-        ),
+        ("halt", f"{halt.get('phase')} {halt.get('kind') or ''} {_listed(halt.get('reasons'))}"),
         ("blocks", blocks),
         (
             "rest budget",
             f"ordinary {budget.get('ordinary')}  protective {budget.get('protective')}   "
             f"ws {rt.get('ws')}",
         ),
+        (
+            "rest calls",
+            f"{s['rest_calls_last_60s']} recorded in the last 60 s "
+            f"(limit {REST_BUDGET_MAX_CALLS}, counted across restarts)",
+        ),
+        ("runner", _runner_text(s["runner"])),
         ("position", str(rt.get("position") or "flat")),
         ("notify", _notify_text(rt.get("notify"))),
         *([("exchange", _exchange_line(rt["exchange"]))] if rt.get("exchange") else []),
@@ -144,6 +222,11 @@ def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
             "orders live",
             f"{len(s['live_orders'])}   trades today {len(s['trades_today'])}   "
             f"halts open {len(s['open_halts'])}",
+        ),
+        ("requests", f"{len(s['requests_pending'])} pending   {len(answered)} answered"),
+        *(
+            ("reset", f"{r['at']}  {r['outcome']}  by {r['who'] or '?'}: {r['detail']}")
+            for r in answered[:5]
         ),
     ]
     rows += plan_rows(s.get("plan"))
@@ -182,11 +265,26 @@ def _exchange_line(ex: dict[str, Any]) -> str:
     )
 
 
+def _listed(values: Any) -> str:
+    return ", ".join(map(str, values)) if isinstance(values, list) else str(values or "")
+
+
+def _runner_text(runner: dict[str, Any] | None) -> str:
+    if runner is None:
+        return "none recorded"
+    alive = "running" if runner["running"] else "not running"
+    return f"pid {runner['pid']} ({alive}, {runner['mode']}), started {runner['started']}"
+
+
 def _notify_text(counts: dict[str, Any] | None) -> str:
     """The notifier's counts (docs/notifications.md): dropped is what some URL never got."""
     if not counts:
         return "off (no notification URL configured for this run)"
-    causes = ", ".join(f"{k} {v}" for k, v in (counts.get("dropped_by_cause") or {}).items())
+    if not isinstance(counts, dict):
+        return f"unreadable ({str(counts)[:40]})"  # a damaged session document
+    by_cause = counts.get("dropped_by_cause")
+    by_cause = by_cause if isinstance(by_cause, dict) else {}
+    causes = ", ".join(f"{k} {v}" for k, v in by_cause.items())
     return (
         f"sent {counts.get('sent')}  dropped {counts.get('dropped')}"
         f"{f' ({causes})' if causes else ''}  queued {counts.get('queued')}  "
@@ -200,9 +298,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         with SqliteStore.open_readonly(args.state) as store:
-            summary = collect(store, int(time.time() * 1000))
-    except StoreError as e:
+            summary = collect(store, int(time.time() * 1000), args.state)
+    except (StoreError, sqlite3.Error, UnicodeDecodeError) as e:  # damaged pages
         print(f"error: cannot read {args.state}: {e}", file=sys.stderr)
+        return 2
+    except SessionShapeError as e:
+        print(f"error: {args.state}: latest session revision: {e}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(summary, default=str, indent=2))

@@ -65,15 +65,25 @@ class LocalEngine:
         while busy := [w for w in self._workers if w.task is not None]:
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], POLL_S))
             for w in busy:
-                if w.conn in ready and w.conn.poll():
-                    row = w.conn.recv()
+                row = self._answer(w) if w.conn in ready else None
+                if row is not None:
                     w.task = None
                     yield row
                     self._feed(w, todo, tasks)
-                elif w.process.sentinel in ready:
+                elif w.process.sentinel in ready or (w.conn in ready and not w.process.is_alive()):
                     yield self._died(w, tasks)
                     self._feed(self._spawn(), todo, tasks)
         self.close()
+
+    @staticmethod
+    def _answer(w: _Worker) -> SweepRow | None:
+        """The worker's row, or None when its pipe only says it closed (a killed worker's pipe
+        reads as ready at EOF, sometimes before its sentinel does)."""
+        try:
+            return w.conn.recv() if w.conn.poll() else None
+        except (EOFError, OSError):
+            w.process.join(timeout=5)
+            return None
 
     def _feed(self, w: _Worker, todo: deque[int], tasks: Sequence[RunTask]) -> None:
         if todo:
