@@ -16,6 +16,8 @@ from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
 
 DEFAULT_STORE = Path("state/accountbuilder.sqlite")
+DRY_RUN_MODE = "dry-run"  # the runtime mode a dry run stores (``dryrun.MODE``)
+DRY_RUN_BANNER = "DRY RUN      simulated account on Bybit's public prices; no order reaches Bybit"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +52,7 @@ def collect(store: SqliteStore, now_ms: int) -> dict[str, Any]:
     blocks = doc.get("risk", {}).get("blocks", {}).get("items", [])
     trade = doc.get("trade")
     return {
+        "dry_run": (doc.get("runtime") or {}).get("mode") == DRY_RUN_MODE,
         "state": machines.get("main"),
         "stop_status": machines.get("stop"),
         "halt": _halt(machines.get("main"), doc.get("halt")),
@@ -113,6 +116,8 @@ def _shown(value: str | None, step: str) -> str:
 def _print_text(s: dict[str, Any]) -> None:
     rt = s.get("runtime") or {}
     halt = s.get("halt") or {}
+    if s.get("dry_run"):
+        print(DRY_RUN_BANNER)
     print(
         f"state        {s['state']}   stop_status {s['stop_status']}   (saved {s['session_saved']})"
     )
