@@ -62,11 +62,12 @@ class DryKit:
         saved: dict | None = None,
         account: dict | None = None,
         history: bool = True,
+        equity_usd: Decimal = START_EQUITY_USD,
     ) -> DrySession:
         """Open (or, with ``saved``/``account``, resume) the dry session; run the first tick."""
         if history:
             self.server.load_history(daily_bars(self.clock(), MARK0))
-        start = DryStart(START_EQUITY_USD, account)
+        start = DryStart(equity_usd, account)
         port = await DryRunExchange.open(self.feed(), self.budget, start, self.saves.append)
         self.session = await open_dry_session(
             port, config or live_config(), self.budget, self.clock, saved=saved,
