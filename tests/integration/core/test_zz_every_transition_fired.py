@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.integration.core.harness import FIRED
 
 from accountbuilder.machines.main import TradingMachine
 from accountbuilder.machines.stop_status import StopStatusMachine
-from tests.integration.core.harness import FIRED
 
 HERE = Path(__file__).parent
 
