@@ -161,21 +161,3 @@ async def test_i4_g6_issue20_dry_run_cli_survives_sigkill_resumes_and_exits_at_t
     files = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
     assert not any(CANARY_KEY.encode() in f or CANARY_SECRET.encode() in f for f in files)
     assert server.engine.position.size == 0 and not server.engine.orders  # the fake's account
-
-
-async def test_issue20_dry_run_refuses_the_live_store_and_a_key_file(tmp_path):
-    cmd = [sys.executable, "-m", "accountbuilder_runner", "run", "--exchange", "bybit", "--dry-run"]
-    live_store = await asyncio.create_subprocess_exec(
-        *cmd, "--state", "state/accountbuilder.sqlite", "--exchange-url", "http://127.0.0.1:9",
-        cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, live_err = await asyncio.wait_for(live_store.communicate(), 30)
-    keyed = await asyncio.create_subprocess_exec(
-        *cmd, "--key-file", "k", cwd=tmp_path, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, key_err = await asyncio.wait_for(keyed.communicate(), 30)
-
-    assert live_store.returncode == 2 and b"is the live store" in live_err
-    assert keyed.returncode == 2 and b"reads no API key" in key_err
-    assert not (tmp_path / "state").exists()  # nothing was created
