@@ -224,33 +224,15 @@ async def _run(
     start: _Start,
     notifier: Notifier | None,
 ) -> int:
-    store, saved, budget, clock = start.store, start.saved, start.budget, start.clock
-    store_path = Path(store.path)
-    account, saved_account = AccountFile.load(
-        account_path(store_path), DryOrigin(start.start_equity_usd, clock())
-    )
-    recorder = Recorder(store, budget, mode=MODE)
-    if notifier is not None:
-        recorder.day_listeners.append(notifier.on_day)
-        recorder.runtime_extra["notify"] = notifier.stats
-    try:
-        await guard.measure()
-        dry = DryStart(account.origin.start_equity_usd, saved_account)
-        port = await DryRunExchange.open(feed, budget, dry, account.save)
-        recorder.runtime_extra["exchange"] = port.health
-        session = await open_dry_session(
-            port, config, budget, clock, saved=saved, recorder=recorder,
-            notifier=notifier, store_path=store_path,
-        )  # fmt: skip
-    except (StartRefused, port_errors.MalformedResponse) as e:
-        logger.error("refusing to start: {}", e)
-        return EXIT_BAD_INPUT if isinstance(e, port_errors.MalformedResponse) else EXIT_REFUSED
-    except port_errors.ExchangeError as e:
-        logger.error("Bybit's public endpoints at start: {}: {}", type(e).__name__, e)
-        return EXIT_REFUSED
+    """Open the dry session, tick until a signal, stop as live stops, print the summary."""
+    opened = await _open(config, feed, guard, start, notifier)
+    if isinstance(opened, int):
+        return opened
+    session, account, recorder = opened
+    clock = start.clock
     started = (
         f"DRY RUN on {feed.client.settings.url or 'Bybit mainnet'} public prices "
-        f"(simulated orders, no key); session {'resumed' if saved else 'new'}; "
+        f"(simulated orders, no key); session {'resumed' if start.saved else 'new'}; "
         f"account {account.path}"
     )
     logger.info("{}", started)
@@ -265,8 +247,42 @@ async def _run(
         notifier.stopped(clock(), session.core, "DRY RUN clean stop")
         notifier.close()
         recorder.save(clock(), session.core)
-    print(summary_text(store, session, account, clock()))
+    print(summary_text(start.store, session, account, clock()))
     return EXIT_OK
+
+
+async def _open(
+    config: AppConfig,
+    feed: PublicFeed,
+    guard: ClockGuard,
+    start: _Start,
+    notifier: Notifier | None,
+) -> tuple[DrySession, AccountFile, Recorder] | int:
+    """The session, its account file and recorder; or the exit code of a refused start."""
+    store, budget, clock = start.store, start.budget, start.clock
+    account, saved_account = AccountFile.load(
+        account_path(Path(store.path)), DryOrigin(start.start_equity_usd, clock())
+    )
+    recorder = Recorder(store, budget, mode=MODE)
+    if notifier is not None:
+        recorder.day_listeners.append(notifier.on_day)
+        recorder.runtime_extra["notify"] = notifier.stats
+    try:
+        await guard.measure()
+        dry = DryStart(account.origin.start_equity_usd, saved_account)
+        port = await DryRunExchange.open(feed, budget, dry, account.save)
+        recorder.runtime_extra["exchange"] = port.health
+        session = await open_dry_session(
+            port, config, budget, clock, saved=start.saved, recorder=recorder,
+            notifier=notifier, store_path=Path(store.path),
+        )  # fmt: skip
+    except (StartRefused, port_errors.MalformedResponse) as e:
+        logger.error("refusing to start: {}", e)
+        return EXIT_BAD_INPUT if isinstance(e, port_errors.MalformedResponse) else EXIT_REFUSED
+    except port_errors.ExchangeError as e:
+        logger.error("Bybit's public endpoints at start: {}: {}", type(e).__name__, e)
+        return EXIT_REFUSED
+    return session, account, recorder
 
 
 def _stop_on_signals() -> asyncio.Event:
