@@ -37,7 +37,7 @@ REPORT_KEYS = {
     "elapsed_s",
     "gaps",
 }
-# 2021-04-24 → 04-27 of the bundled slice: 2 take-profit wins, no halt (RUNNING at the end)
+# 2021-04-24 → 04-27 of the bundled slice: a stop, then 2 take-profit wins, no halt (RUNNING)
 WINDOW = ["--from", "2021-04-24", "--to", "2021-04-27"]
 
 
@@ -73,8 +73,8 @@ def test_i1_backtest_writes_every_report_file_with_the_issue_keys(report):
     figures = json.loads((report / "report.json").read_text())
 
     assert figures.keys() >= REPORT_KEYS
-    assert figures["outcome"] == "RUNNING" and figures["trades"] == 2 and figures["wins"] == 2
-    assert figures["winrate"] == 1.0 and figures["halts"] == {}
+    assert figures["outcome"] == "RUNNING" and figures["trades"] == 3 and figures["wins"] == 2
+    assert figures["winrate"] == 0.6667 and figures["halts"] == {}
     assert figures["candles"] == 4 * 1440 - 284  # four days less the 284-minute gap
     assert figures["start_equity_usd"] == 100.07  # 0.00195598 BTC × 51,125.14
     assert figures["gaps"] == {
@@ -95,8 +95,9 @@ def test_i1_csv_files_have_the_documented_columns(report):
         header = (report / name).read_text().splitlines()[0]
         assert header.split(",") == list(columns)
     trades = read_csv(report / "trades.csv")
-    assert [t["exit_reason"] for t in trades] == ["take_profit", "take_profit"]
-    assert all(t["entry_stage"] == "s1" and float(t["pnl_btc"]) > 0 for t in trades)
+    assert [t["exit_reason"] for t in trades] == ["stop", "take_profit", "take_profit"]
+    assert all(t["entry_stage"] == "s1" for t in trades)
+    assert [float(t["pnl_btc"]) > 0 for t in trades] == [False, True, True]
     decisions = read_csv(report / "decisions.csv")
     figures = json.loads((report / "report.json").read_text())
     assert sum(int(d["count"]) for d in decisions) == figures["evaluations"]
@@ -162,7 +163,7 @@ def test_e5_installed_script_exits_1_when_the_run_ends_halted(shared_data, tmp_p
     assert done.returncode == 1, done.stderr
     figures = json.loads((tmp_path / "out" / "report.json").read_text())
     assert figures["outcome"] == "HALTED" and figures["halts"] == {"EQUITY_BELOW_80": 1}
-    assert "HALTED: manual HALT since 2022-06-12T08:15:00Z: EQUITY_BELOW_80" in done.stdout
+    assert "HALTED: manual HALT since 2022-06-12T22:54:00Z: EQUITY_BELOW_80" in done.stdout
     assert "backtest [" in done.stderr  # the progress bar
     stored = json.loads((tmp_path / "wr.json").read_text())  # D4: stored with its period
     assert (stored["trades"], stored["wins"], stored["from"]) == (2, 0, "2022-06-11T00:00:00Z")
@@ -294,11 +295,11 @@ def test_d4_backtest_on_the_bundled_slice_stores_no_win_rate_unless_asked(tmp_pa
     rc = main(["backtest", "--out", "out", *WINDOW, "--no-plot", "--quiet"])
 
     assert rc == 0
-    assert json.loads((tmp_path / "out" / "report.json").read_text())["trades"] == 2
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["trades"] == 3
     assert not list(tmp_path.rglob("backtest_winrate.json"))
 
     rc = main(["backtest", "--out", "out2", *WINDOW, "--no-plot", "--quiet", "--save-winrate"])
 
     assert rc == 0
     stored = json.loads((tmp_path / "state" / "backtest_winrate.json").read_text())
-    assert (stored["trades"], stored["wins"]) == (2, 2)
+    assert (stored["trades"], stored["wins"]) == (3, 2)

@@ -68,6 +68,7 @@ class ReasonCode(StrEnum):
     BLOCK_LATENCY = "BLOCK_LATENCY"
     BLOCK_RECONCILE = "BLOCK_RECONCILE"
     BLOCK_STORE = "BLOCK_STORE"  # I4: the store cannot commit: no entries until it can
+    BLOCK_ENTRY_REFUSED = "BLOCK_ENTRY_REFUSED"  # the exchange refused an entry: wait 5 min
     BLOCK_CLOCK = "BLOCK_CLOCK"  # issue 16 §7: the clock is off Bybit's by more than 1 s
     FEE_SPIKE = "FEE_SPIKE"  # G10/D8 tightening window
 

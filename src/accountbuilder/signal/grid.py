@@ -21,13 +21,18 @@ from accountbuilder.signal.source import Signal, SignalInputs
 REFERENCE_PRICE = Decimal(10_000)
 
 
-def grid_spacing_pct(config: GridConfig, atr_pct_24h: Decimal | None) -> Decimal | None:
-    """Fixed spacing, or ``ATR_pct_24h × atr_factor`` clamped to the configured bounds."""
+def grid_spacing_pct(config: GridConfig, atr_pct_daily: Decimal | None) -> Decimal | None:
+    """Fixed spacing, or ``atr_pct_daily × atr_factor`` clamped to the configured bounds.
+
+    ``atr_pct_daily`` is the daily ATR over the last daily close, not over the mark: the
+    spacing (and with it every level) then stays put for the whole UTC day instead of moving
+    by 0.01 % with every small move of the mark, which cancelled resting entries (G3).
+    """
     if config.spacing_mode == "fixed":
         return config.spacing_pct
-    if atr_pct_24h is None or atr_pct_24h <= 0:
+    if atr_pct_daily is None or atr_pct_daily <= 0:
         return None
-    raw = atr_pct_24h * config.atr_factor
+    raw = atr_pct_daily * config.atr_factor
     return min(max(raw, config.spacing_min_pct), config.spacing_max_pct).quantize(Decimal("0.0001"))
 
 
@@ -58,7 +63,7 @@ class GridSignal:
         return Side.LONG if inputs.mark_price <= inputs.mean_price_24h else Side.SHORT
 
     def propose(self, inputs: SignalInputs) -> Signal | None:
-        spacing = grid_spacing_pct(self.config, inputs.atr_pct_24h)
+        spacing = grid_spacing_pct(self.config, inputs.atr_pct_daily)
         side = self._side(inputs)
         if spacing is None or side is None:
             return None

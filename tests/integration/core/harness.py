@@ -66,6 +66,11 @@ def rows_move(a: float, b: float, n: int) -> list[tuple[float, float, float, flo
 DETECTION_SLACK_MS = 5_000
 
 
+# At most this many places of a role in one tick: one entry, one take-profit; a stop may be
+# replaced once within the tick it ended in, a close retried once.
+PLACES_PER_TICK_MAX = {OrderRole.STOP.value: 2, OrderRole.CLOSE.value: 2}
+
+
 class _FiredEverywhere:
     """Every (machine, source, event, target) any scenario of this run fired (the meta test)."""
 
@@ -90,6 +95,9 @@ class Invariants:
     budget_max: int = 0
     backward_moves: list[str] = field(default_factory=list)
     attempts_max: int = 0
+    # places of each role within one tick (all its rounds): a refused order re-sent round after
+    # round spends its ids and REST calls (a refused entry went out 9 times in one minute)
+    places_per_tick: dict[str, int] = field(default_factory=dict)
 
 
 class Scenario:
@@ -127,6 +135,8 @@ class Scenario:
         self._unprotected_since: int | None = None
         self._truth_since: int | None = None
         self._phases: dict[str, str] = {}
+        self._places_tick: int | None = None
+        self._places: dict[str, int] = {}
         self.heartbeat = with_ws  # a healthy WS answers pings: one pong per tick (F2)
 
     async def start(self) -> None:
@@ -203,6 +213,7 @@ class Scenario:
     def _on_outbox(self, now_ms, out, core) -> None:
         self.outboxes.append(out)
         self.sent.extend((now_ms, c) for c in out.commands)
+        self._count_places(now_ms, out)
         s = core.state
         blocked = s.main.state in ("HALT", "COOLDOWN") or s.risk.blocks.active(now_ms)
         for c in out.commands:
@@ -212,6 +223,16 @@ class Scenario:
                 and blocked
             ):
                 self.inv.entries_while_blocked.append(f"{now_ms}:{c.spec.client_id}:{s.main.state}")
+
+    def _count_places(self, now_ms: int, out) -> None:
+        if now_ms != self._places_tick:
+            self._places_tick, self._places = now_ms, {}
+        for c in out.commands:
+            if isinstance(c, PlaceOrder):
+                role = c.spec.role.value
+                self._places[role] = self._places.get(role, 0) + 1
+                most = self.inv.places_per_tick
+                most[role] = max(most.get(role, 0), self._places[role])
 
     def exchange_protected(self) -> bool:
         """The exchange holds a working reduce-only stop (its truth, not the core's belief)."""
@@ -274,6 +295,8 @@ class Scenario:
         assert self.inv.budget_max <= 90, self.inv
         assert self.inv.backward_moves == [], self.inv
         assert self.inv.attempts_max <= 100, self.inv
+        for role, most in self.inv.places_per_tick.items():
+            assert most <= PLACES_PER_TICK_MAX.get(role, 1), (role, self.inv)
 
 
 def _reachable(source: OrderPhase, target: OrderPhase) -> bool:

@@ -31,8 +31,13 @@ from accountbuilder.signal.source import Signal, SignalInputs
 def run(
     kit: Kit, s: SessionState, out: Outbox, now_ms: int, degraded: bool
 ) -> EntryDecision | None:
-    """Evaluate one entry when FLAT with nothing open; return the decision (None: no signal)."""
+    """Evaluate one entry when FLAT with nothing open; return the decision (None: no signal).
+
+    At most once per tick (F6): the later rounds of a tick carry answers to what was sent, and
+    an entry refused by the exchange is not re-evaluated and re-sent at the same moment."""
     if s.main.state != MainState.FLAT.value or s.trade is not None or position_contracts(kit) > 0:
+        return None
+    if s.entry_evaluated_ms == now_ms:
         return None
     view = kit.view
     if view.mark_price is None or view.account is None:
@@ -41,7 +46,7 @@ def run(
     if proposal is None:
         return None
     signal = s.maker.adopt(proposal)
-    s.entry_signal_id = signal.signal_id
+    s.entry_signal_id, s.entry_evaluated_ms = signal.signal_id, now_ms
     decision = evaluate_entry(_context(kit, s, now_ms, signal, degraded))
     s.risk = s.risk.after_evaluation(decision, now_ms)
     out.decisions.append(_record(decision, signal, now_ms))
@@ -60,7 +65,7 @@ def propose(kit: Kit, now_ms: int) -> Signal | None:
     if view.mark_price is None:
         return None
     return kit.signal.propose(
-        SignalInputs(now_ms, view.mark_price, view.atr_pct_24h(), view.mean_price_24h())
+        SignalInputs(now_ms, view.mark_price, view.atr_pct_daily(), view.mean_price_24h())
     )
 
 
