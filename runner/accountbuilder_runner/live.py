@@ -68,7 +68,7 @@ from accountbuilder_runner.notify import Notifier, NotifyUrlError, NotifyUrls, b
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import RequestQueue
 from accountbuilder_runner.start_guard import StartRefused, unreadable_answers_refused
-from accountbuilder_runner.store_owner import record_owner, take_store
+from accountbuilder_runner.store_owner import foreign_session, record_owner, take_store
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
@@ -176,14 +176,14 @@ async def open_session(
         adapter,
         executor,
         budget,
-        on_outbox=_each_round(recorder, notifier, requests),
+        on_outbox=each_round(recorder, notifier, requests),
         requests=requests.take if requests else None,
     )
     driver.pending = list(started.startup_events)
     return LiveSession(adapter, started.core, driver, budget, started.restored)
 
 
-def _each_round(
+def each_round(
     recorder: Recorder | None, notifier: Notifier | None, requests: RequestQueue | None = None
 ):
     """The driver's ``on_outbox``: commit first (I4), then answer the operator requests the
@@ -322,6 +322,10 @@ async def _main(
     guard = ClockGuard(adapter.clock_sync, clock)
     try:
         saved = store.load_session()
+        foreign = foreign_session(saved, "live")
+        if foreign is not None:  # never trade a dry run's simulated position as a real one
+            logger.error("refusing to start: {}: {}", store_path, foreign)
+            return EXIT_BAD_INPUT
         session = await _start(
             adapter,
             config,

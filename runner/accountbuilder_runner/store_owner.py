@@ -83,3 +83,15 @@ def keep_previous_dir(folder: Path) -> None:
     elif prev.exists():
         prev.unlink()
     folder.rename(prev)
+
+
+def foreign_session(saved: dict | None, mode: str) -> str | None:
+    """Why a run of ``mode`` must not resume ``saved``: another kind of run stored it (a dry
+    run's simulated position is not a position on Bybit, and the reverse). None: it may."""
+    stored = ((saved or {}).get("runtime") or {}).get("mode")
+    if stored in (None, mode):
+        return None
+    return (
+        f"the store holds a {stored} session; a {mode} run keeps its own store "
+        "(--state, runner_config.yaml store_path)"
+    )

@@ -3,7 +3,8 @@
 With no arguments it replays the real BTC 1-minute slice shipped in the package, offline, at
 ``--speed`` simulated seconds per wall second, with a live status line, and prints a summary.
 ``--exchange bybit [--testnet] [--exchange-url URL]`` trades live (``live.run_live``,
-docs/live.md).
+docs/live.md); ``--exchange bybit --dry-run`` trades a simulated account on Bybit's live
+public prices, with no key (``dryrun.run_dry``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ package; its first 15 days seed the daily ATR). Works offline. A live line shows
 stop_status, equity in BTC and USD, stage, the last gate decision and its reason, and halts;
 trades and halts are printed as they happen; a summary ends the run. With notification URLs
 configured (ACCOUNTBUILDER_NOTIFY_URLS, docs/notifications.md) it notifies as live does.
+
+--exchange bybit trades live (docs/live.md). --exchange bybit --dry-run is the dry run: the
+real market's prices from Bybit's public REST and WebSocket endpoints (or --exchange-url),
+orders, fills, fees, funding and liquidation simulated, no API key read, nothing sent to any
+account; its own store (default state/dryrun.sqlite) and account file beside it, resumed by a
+restart; --start-equity-usd sizes a new dry account at the first mark. Stop with Ctrl-C.
 """
 
 EPILOG = """\
@@ -73,7 +80,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--exchange",
         choices=("sim", "bybit"),
         default="sim",
-        help="sim: paper trading (default); bybit: live trading, see docs/live.md",
+        help="sim: paper trading (default); bybit: live trading, or with --dry-run a simulated "
+        "account on Bybit's live prices; see docs/live.md",
     )
     p.add_argument(
         "--speed",
@@ -97,21 +105,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="PATH",
         help=f"SQLite store of the paper account (default {DEFAULT_STATE}); an "
-        "earlier one is kept as PATH.prev. Live: runner_config.yaml store_path",
+        "earlier one is kept as PATH.prev. Live: runner_config.yaml store_path. Dry run: "
+        "state/dryrun.sqlite",
     )
     p.add_argument(
         "--start-equity-usd",
         type=positive_decimal,
         default=None,
         metavar="USD",
-        help="paper account size (default: runner_config.yaml, 100)",
+        help="paper (and new dry-run) account size (default: runner_config.yaml, 100)",
     )
     p.add_argument("--quiet", action="store_true", help="no status line; only the summary")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --exchange bybit: trade a simulated account on Bybit's live public prices "
+        "(REST + public WebSocket); no API key is read and no private request can be sent; "
+        "own store (default state/dryrun.sqlite); see docs/live.md 'Dry run first'",
+    )
     live_args.add_arguments(p)  # --testnet, --exchange-url, --key-file (with --exchange bybit)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.exchange == "bybit" and args.dry_run:
+        from accountbuilder_runner import dryrun  # imports ccxt: only on the live market
+
+        return dryrun.run_dry(args)
+    if args.dry_run:
+        print("run: --dry-run needs --exchange bybit (the live market's prices)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.exchange == "bybit":
         from accountbuilder_runner import live  # imports ccxt: only when trading live
 

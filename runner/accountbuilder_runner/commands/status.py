@@ -21,6 +21,8 @@ from accountbuilder_runner.requests import pending_requests
 from accountbuilder_runner.status_plan import plan_rows, plan_status
 
 DEFAULT_STORE = Path("state/accountbuilder.sqlite")
+DRY_RUN_MODE = "dry-run"  # the runtime mode a dry run stores (``dryrun.MODE``)
+DRY_RUN_BANNER = "DRY RUN      simulated account on Bybit's public prices; no order reaches Bybit"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -85,6 +87,7 @@ def collect(store: SqliteStore, now_ms: int, store_path: Path | None = None) -> 
     blocks = _items(doc)
     trade = _mapping(doc, "trade") or None
     return {
+        "dry_run": (doc.get("runtime") or {}).get("mode") == DRY_RUN_MODE,
         "state": machines.get("main"),
         "stop_status": machines.get("stop"),
         "halt": _halt_shown(machines.get("main"), halt),
@@ -229,6 +232,8 @@ def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
             for r in answered[:5]
         ),
     ]
+    if s.get("dry_run"):
+        rows.insert(0, ("DRY RUN", DRY_RUN_BANNER.removeprefix("DRY RUN").strip()))
     rows += plan_rows(s.get("plan"))
     for d in s["last_decisions"][:5]:
         verdict = "ACCEPT" if d["accepted"] else d["reason"]

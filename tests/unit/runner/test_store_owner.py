@@ -11,7 +11,7 @@ import pytest
 
 from accountbuilder.store import SqliteStore
 from accountbuilder.store.errors import StoreError, StoreLockedError
-from accountbuilder_runner.store_owner import keep_previous, take_store
+from accountbuilder_runner.store_owner import foreign_session, keep_previous, take_store
 
 T0 = 1_767_225_600_000
 
@@ -58,3 +58,14 @@ def test_i4_keep_previous_refuses_without_the_lock(tmp_path):
 def test_i4_a_second_taker_of_a_store_is_refused(tmp_path):
     with take_store(tmp_path / "paper.sqlite", T0), pytest.raises(StoreLockedError):
         take_store(tmp_path / "paper.sqlite", T0)
+
+
+def test_i4_a_run_never_resumes_a_session_another_kind_of_run_stored():
+    """A live run on a dry run's store would trade a simulated position as a real one."""
+    dry = {"runtime": {"mode": "dry-run"}}
+
+    assert foreign_session(None, "live") is None  # a new store
+    assert foreign_session({"runtime": {"mode": "live"}}, "live") is None
+    assert foreign_session({}, "live") is None  # a session from before modes were stored
+    assert "holds a dry-run session; a live run keeps its own store" in foreign_session(dry, "live")
+    assert "holds a live session" in foreign_session({"runtime": {"mode": "live"}}, "dry-run")

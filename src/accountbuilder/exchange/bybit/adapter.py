@@ -37,7 +37,6 @@ from accountbuilder.domain.enums import (
 )
 from accountbuilder.domain.events import ExchangeEvent, OrderUpdated, RestRoundTrip
 from accountbuilder.domain.models import (
-    SYMBOL,
     AccountSnapshot,
     Candle,
     FeeRates,
@@ -60,6 +59,7 @@ from accountbuilder.exchange.bybit.client import (
 )
 from accountbuilder.exchange.bybit.clock_sync import ClockReading, ClockSync
 from accountbuilder.exchange.bybit.health import ExchangeHealth
+from accountbuilder.exchange.bybit.market import INVERSE, MarketReads
 from accountbuilder.exchange.bybit.outcomes import ack_of
 from accountbuilder.exchange.bybit.permissions import KeyCheck, assess_key
 from accountbuilder.exchange.bybit.recovery import GapHandlers, GapRecovery
@@ -71,9 +71,7 @@ from accountbuilder.records.redact import Redactor
 from accountbuilder.signal.ids import validate_client_id
 
 S = CCXT_SYMBOL
-INTERVAL_MS = {"1": 60_000, "D": 86_400_000}
 NOT_MODIFIED = {"margin_mode": 110026, "leverage": 110043}
-INVERSE = {"category": "inverse", "symbol": SYMBOL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +99,7 @@ class BybitExchange:
         )
         self.recovery = GapRecovery(client, self.streams.ledger, self.streams.gap_since, handlers)
         self.clock_sync = ClockSync(client)
+        self.market = MarketReads(client)
         client.on_request = self._on_request
         client.on_timestamp_refused = self.clock_sync.mark_stale
 
@@ -173,31 +172,17 @@ class BybitExchange:
 
     # ================================================================ reference data
     async def load_instrument(self) -> Instrument:
-        await self.client.call("load_markets")
-        info = self.client.market_info()
-        mark = await self.fetch_mark_price()
-        risk = result_of(await self.client.call("publicGetV5MarketRiskLimit", dict(INVERSE)))
-        return read_answer(
-            lambda: mapping.instrument_from(info, mapping.risk_tiers(risk["list"], mark))
-        )
+        return await self.market.load_instrument()
 
     async def fetch_fee_rates(self) -> FeeRates:
         fee = await self.client.call("fetch_trading_fee", S)
         return read_answer(lambda: mapping.fee_rates(fee["info"]))
 
     async def fetch_candles(self, interval: str, limit: int) -> list[Candle]:
-        if interval not in INTERVAL_MS:
-            raise port_errors.Rejected(f"interval {interval!r}: only '1' and 'D'", code=10001)
-        params = dict(INVERSE, interval=interval, limit=min(limit + 1, 1000))
-        rows = result_of(await self.client.call("publicGetV5MarketKline", params)).get("list")
-        now, span = self.clock(), INTERVAL_MS[interval]
-        candles = read_answer(lambda: [mapping.candle_from_rest(r) for r in rows])
-        closed = sorted((c for c in candles if c.ts_ms + span <= now), key=lambda c: c.ts_ms)
-        return closed[-limit:] if limit > 0 else []
+        return await self.market.fetch_candles(interval, limit)
 
     async def fetch_mark_price(self) -> Decimal:
-        ticker = await self.client.call("fetch_ticker", S)
-        return read_answer(lambda: mapping.dec(ticker["info"], "markPrice"))
+        return await self.market.fetch_mark_price()
 
     # ================================================================ account
     async def fetch_account(self) -> AccountSnapshot:

@@ -98,8 +98,10 @@ class StreamSet:
         *,
         sleep: Callable[[float], Any] = asyncio.sleep,
         on_gap: Callable[[str], None] | None = None,
+        topics: tuple[str, ...] = tuple(WATCHES),
     ) -> None:
         self.client, self.emit, self.sleep = client, emit, sleep
+        self.topics = topics  # the dry run subscribes to the public topics only
         self.on_gap = on_gap or (lambda reason: None)  # missed executions may need a REST read
         self.clock = client.clock
         self.ledger, self.gaps = ExecutionLedger(), GapWatch()
@@ -119,7 +121,7 @@ class StreamSet:
         """Open every subscription (each in its own task, re-watched after a drop)."""
         if not self._tasks:
             self.started_ms = self.clock()
-            self._tasks = [asyncio.create_task(self._keep(topic)) for topic in WATCHES]
+            self._tasks = [asyncio.create_task(self._keep(topic)) for topic in self.topics]
 
     def counts(self) -> StreamCounts:
         c = self._counts
@@ -183,10 +185,10 @@ class StreamSet:
 
     def _acked(self, kind: str) -> None:
         self._acks[kind] += 1
-        private = sum(1 for t in WATCHES if t in _PRIVATE)
+        private = sum(1 for t in self.topics if t in _PRIVATE)
         if kind == "private" and self._acks["private"] >= private and self.gaps.on_subscribed():
             self.on_gap("private stream reconnected")
-        if self._acks["private"] >= private and self._acks["public"] >= len(WATCHES) - private:
+        if self._acks["private"] >= private and self._acks["public"] >= len(self.topics) - private:
             self._ready.set()
 
     def _dispatch(self, frame: Mapping[str, Any], now: int) -> None:
