@@ -130,6 +130,9 @@ def collect(store: SqliteStore, now_ms: int, store_path: Path | None = None) -> 
         "session_saved": _iso(view.session.ts_ms) if view.session is not None else None,
         "plan": plan_status(doc, store.daily_metrics(), now_ms),
         "runner": _runner(view.owner, store_path),
+        "store_lag_s": store_lag_s(
+            _runner(view.owner, store_path), view.session.ts_ms if view.session else None, now_ms
+        ),
         "rest_calls_last_60s": len(view.rest_calls_ms),
         "requests_pending": [p.name for p in pending_requests(store_path)] if store_path else [],
         "requests_answered": [
@@ -162,6 +165,23 @@ def _runner(owner: Any, store_path: Path | None) -> dict[str, Any] | None:
         "mode": owner.mode if owner else None,
         "running": holder.alive(),
     }
+
+
+# A live or dry run commits every round (a tick a second): a running one whose last commit is
+# this old cannot write its store (a full disk, an I/O error: docs/live.md). Protection goes
+# on meanwhile; `status` only sees the last commit that succeeded.
+STORE_LAG_S = 30
+COMMITS_EACH_ROUND = ("live", "dry-run")
+
+
+def store_lag_s(runner: dict[str, Any] | None, saved_ms: int | None, now_ms: int) -> int | None:
+    """Seconds since the last commit of a running live/dry runner when that is too long."""
+    if runner is None or not runner.get("running") or runner.get("mode") not in COMMITS_EACH_ROUND:
+        return None
+    if saved_ms is None:
+        return None
+    lag = (now_ms - saved_ms) // 1000
+    return lag if lag > STORE_LAG_S else None
 
 
 def _halt_shown(main_state: Any, facts: dict[str, Any]) -> dict[str, Any]:
@@ -218,6 +238,17 @@ def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
             f"(limit {REST_BUDGET_MAX_CALLS}, counted across restarts)",
         ),
         ("runner", _runner_text(s["runner"])),
+        *(
+            [
+                (
+                    "store",
+                    f"FAILING? no commit for {s['store_lag_s']} s while the runner runs "
+                    "(disk full? see its log; protection goes on, entries are blocked)",
+                )
+            ]
+            if s.get("store_lag_s")
+            else []
+        ),  # fmt: skip
         ("position", str(rt.get("position") or "flat")),
         ("notify", _notify_text(rt.get("notify"))),
         *([("exchange", _exchange_line(rt["exchange"]))] if rt.get("exchange") else []),
