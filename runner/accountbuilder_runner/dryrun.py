@@ -41,7 +41,6 @@ from accountbuilder.health.rest_budget import RestBudget
 from accountbuilder.store.errors import StoreError
 from accountbuilder.store.lock import StoreLock
 from accountbuilder.store.sqlite_store import SqliteStore
-from accountbuilder_runner.bootstrap import start_core
 from accountbuilder_runner.budget_journal import journaled_budget
 from accountbuilder_runner.clock_guard import ClockGuard, with_clock
 from accountbuilder_runner.drivers.live import LiveDriver
@@ -52,17 +51,11 @@ from accountbuilder_runner.dry_account_file import (
     account_path,
 )
 from accountbuilder_runner.dry_summary import dry_logging, summary_text
-from accountbuilder_runner.executor import CommandExecutor
-from accountbuilder_runner.live import (
-    LIVE_STALENESS,
-    StartRefused,
-    each_round,
-    first_ticks,
-    prepare_account,
-)
 from accountbuilder_runner.notify import Notifier, NotifyUrlError, build_notifier
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import RequestQueue
+from accountbuilder_runner.session import Wiring, first_ticks, wire
+from accountbuilder_runner.start_guard import StartRefused
 from accountbuilder_runner.store_owner import foreign_session, record_owner, take_store
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
@@ -103,25 +96,8 @@ async def open_dry_session(
     port.start_streams()
     if not await port.feed.ready(streams_ready_s):
         logger.warning("public streams not confirmed within {} s; starting anyway", streams_ready_s)
-    leverage = await prepare_account(port, config, saved)  # F7, C5, B3 as live
-    started = await start_core(
-        port, config, clock(), saved=saved, staleness=LIVE_STALENESS, with_ws=True
-    )
-    state = started.core.state
-    state.leverage_in_force = min(state.leverage_in_force, leverage)
-    if notifier is not None:
-        notifier.attach(started.core)
-    executor = CommandExecutor(port.for_executor(), budget, clock)
-    driver = LiveDriver(
-        started.core,
-        port,
-        executor,
-        budget,
-        on_outbox=each_round(recorder, notifier, requests),
-        requests=requests.take if requests else None,
-    )
-    driver.pending = list(started.startup_events)
-    return DrySession(port, started.core, driver, budget, started.restored)
+    wired = await wire(port, config, budget, clock, Wiring(saved, recorder, notifier, requests))
+    return DrySession(port, wired.core, wired.driver, budget, wired.restored)
 
 
 # =============================================================================== CLI

@@ -30,7 +30,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +37,7 @@ from loguru import logger
 
 from accountbuilder.config.loader import ConfigError, load_config
 from accountbuilder.config.models import AppConfig
-from accountbuilder.constants import LEVERAGE_CAP
 from accountbuilder.core.orchestrator import TradingCore
-from accountbuilder.core.rounds import CommitFailed
 from accountbuilder.exchange import errors as port_errors
 from accountbuilder.exchange.bybit import (
     BybitExchange,
@@ -50,7 +47,6 @@ from accountbuilder.exchange.bybit import (
     SecretsError,
     load_credentials,
 )
-from accountbuilder.exchange.port import ExchangePort
 from accountbuilder.health.rest_budget import RestBudget
 from accountbuilder.marketdata.view import Staleness
 from accountbuilder.records.sinks import BIND_KEY, RecordKind, sink_config, text_format
@@ -58,73 +54,31 @@ from accountbuilder.store.errors import StoreError
 from accountbuilder.store.lock import StoreLock
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner import failpoints
-from accountbuilder_runner.bootstrap import start_core
+from accountbuilder_runner.account_checks import prepare_account  # noqa: F401 (re-export)
 from accountbuilder_runner.budget_journal import journaled_budget
 from accountbuilder_runner.clock_guard import ClockGuard, with_clock
 from accountbuilder_runner.drivers.live import LiveDriver
-from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.live_args import add_arguments
 from accountbuilder_runner.notify import Notifier, NotifyUrlError, NotifyUrls, build_notifier
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import RequestQueue
+from accountbuilder_runner.session import (  # noqa: F401  (re-exported for tests and dryrun)
+    LIVE_STALENESS,
+    Wiring,
+    each_round,
+    first_ticks,
+    wire,
+)
 from accountbuilder_runner.start_guard import StartRefused, unreadable_answers_refused
 from accountbuilder_runner.store_owner import foreign_session, record_owner, take_store
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 STREAMS_READY_S = 10.0
-LIVE_STALENESS = Staleness(mark_ms=10_000, account_ms=300_000)
-
-
-HEDGE_MODE = (
-    "BTCUSD inverse is in hedge mode (position rows with positionIdx 1/2); the bot trades "
-    "one-way only (SPEC F7) and never switches the mode itself. On Bybit, close the BTCUSD "
-    "position and orders, set BTCUSD (inverse) to one-way mode (Derivatives > Settings > "
-    "Position mode), then start again"
-)
 
 
 def wall_clock_ms() -> int:
     return int(time.time() * 1000)
-
-
-# =============================================================================== start checks
-async def prepare_account(port: ExchangePort, config: AppConfig, saved: dict | None) -> Decimal:
-    """F7, C5, B3 at start; return the leverage the session may use (never above the cap)."""
-    settings = await port.fetch_settings()
-    if not settings.one_way:
-        raise StartRefused(HEDGE_MODE)  # inverse is one-way: verified, never switched
-    position = await port.fetch_position()
-    nothing_open = not position.is_open and not await port.fetch_open_orders()
-    wanted = config.risk.margin_mode
-    if settings.margin_mode is not wanted:
-        said = f"margin mode is {settings.margin_mode.value} but the config asks for {wanted.value}"
-        if not nothing_open:
-            raise StartRefused(f"{said}; it can only be changed with nothing open (SPEC C5)")
-        try:
-            await port.set_margin_mode(wanted)
-        except port_errors.MarginModeRefused as e:
-            raise StartRefused(f"{said}; {e}") from e
-    return await _leverage_down(port, config, saved, settings.leverage)
-
-
-async def _leverage_down(
-    port: ExchangePort, config: AppConfig, saved: dict | None, on_exchange: Decimal
-) -> Decimal:
-    """B3: the leverage in force only goes down; a config asking for more is refused (kept)."""
-    asked = config.stage.stages.s1.leverage
-    in_force = Decimal(saved["leverage_in_force"]) if saved else min(asked, LEVERAGE_CAP)
-    if asked > in_force:
-        logger.warning(
-            "config asks for {}x but {}x is in force; leverage is never increased (B3)",
-            asked,
-            in_force,
-        )
-    target = min(in_force, asked, LEVERAGE_CAP)
-    if on_exchange > target:
-        await port.set_leverage(target)
-        return target
-    return min(target, on_exchange) if on_exchange >= 1 else target
 
 
 # =============================================================================== session
@@ -162,61 +116,14 @@ async def open_session(
     adapter.start_streams()
     if not await adapter.streams.ready(STREAMS_READY_S):
         logger.warning("streams not confirmed within {} s; starting anyway", STREAMS_READY_S)
-    leverage = await prepare_account(adapter, config, saved)
-    started = await start_core(
-        adapter, config, clock(), saved=saved, staleness=staleness, with_ws=True
-    )
-    state = started.core.state
-    state.leverage_in_force = min(state.leverage_in_force, leverage)  # B3: only ever down
-    if notifier is not None:
-        notifier.attach(started.core)
-    executor = CommandExecutor(adapter.for_executor(), budget, clock, sleep=sleep)
-    driver = LiveDriver(
-        started.core,
+    wired = await wire(
         adapter,
-        executor,
+        config,
         budget,
-        on_outbox=each_round(recorder, notifier, requests),
-        requests=requests.take if requests else None,
+        clock,
+        Wiring(saved, recorder, notifier, requests, staleness, sleep),
     )
-    driver.pending = list(started.startup_events)
-    return LiveSession(adapter, started.core, driver, budget, started.restored)
-
-
-def each_round(
-    recorder: Recorder | None, notifier: Notifier | None, requests: RequestQueue | None = None
-):
-    """The driver's ``on_outbox``: commit first (I4), then answer the operator requests the
-    round settled (E5), then notify what the round produced."""
-    if notifier is None and requests is None:
-        return recorder.on_outbox if recorder else None
-
-    def on_outbox(now_ms: int, out, core: TradingCore) -> None:
-        if recorder is not None:
-            try:
-                recorder.on_outbox(now_ms, out, core)
-            except CommitFailed as e:  # the round loop still sends the protective commands
-                if notifier is not None:
-                    notifier.store_failed(now_ms, core, str(e))
-                raise
-            if notifier is not None:
-                notifier.store_ok(now_ms, core)
-        if requests is not None:
-            requests.settle(now_ms, out)
-        if notifier is not None:
-            notifier.on_outbox(now_ms, out, core)
-
-    return on_outbox
-
-
-async def first_ticks(session: LiveSession, clock: Callable[[], int]) -> list[str]:
-    """Tick on the startup truth; after a restart the sends a crash may have hidden are
-    looked up by client id before anything is sent again (G2). Return their client ids."""
-    unresolved = [o.client_id for o in session.core.state.orders.live() if o.phase.awaits_evidence]
-    if unresolved:
-        logger.info("restart: looking up {} unresolved sends: {}", len(unresolved), unresolved)
-    await session.driver.step(clock(), resume=True)
-    return unresolved
+    return LiveSession(adapter, wired.core, wired.driver, budget, wired.restored)
 
 
 # =============================================================================== CLI
