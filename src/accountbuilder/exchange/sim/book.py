@@ -16,7 +16,6 @@ from accountbuilder.domain.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
-    Side,
     TimeInForce,
     TriggerDirection,
 )
@@ -39,6 +38,13 @@ from accountbuilder.exchange.errors import (
     Rejected,
     TriggerWrongSide,
 )
+from accountbuilder.exchange.sim.account_events import (
+    account_snapshot,
+    dec,
+    position_event,
+    price_levels,
+    wallet_event,
+)
 from accountbuilder.exchange.sim.config import SimConfig
 from accountbuilder.exchange.sim.faults import FaultPlan
 from accountbuilder.exchange.sim.ledger import Ledger
@@ -52,11 +58,6 @@ from accountbuilder.exchange.sim.orders import (
 )
 
 POST_ONLY_REASON = "EC_PostOnlyWillTakeLiquidity"  # Bybit rejectReason (reference §4.9)
-
-
-def dec(x: float) -> Decimal:
-    """A float price as the Decimal of its shortest repr (58720.45 → Decimal('58720.45'))."""
-    return Decimal(repr(x))
 
 
 class SimBook:
@@ -350,23 +351,7 @@ class SimBook:
     # ------------------------------------------------------------------ levels & events
     def levels(self) -> tuple[float, float]:
         """(highest level the price can fall to, lowest level it can rise to) — see ``scan``."""
-        below, above = -math.inf, math.inf
-        for o in self.open.values():
-            if o.is_untriggered:
-                if o.falling:
-                    below = max(below, o.trigger_f)
-                else:
-                    above = min(above, o.trigger_f)
-            elif o.side is OrderSide.BUY:
-                below = max(below, o.price_f)
-            else:
-                above = min(above, o.price_f)
-        side = self.ledger.side
-        if side is Side.LONG:
-            below = max(below, self.liq_f)
-        elif side is Side.SHORT:
-            above = min(above, self.liq_f)
-        return below, above
+        return price_levels(self.open.values(), self.ledger.side, self.liq_f)
 
     def refresh_liq(self) -> None:
         self.liq_price = self.ledger.liq_price(self.instrument)
@@ -389,28 +374,11 @@ class SimBook:
     def position_idx(self) -> int | str:
         return "0" if self._faults.position_idx_as_string else 0
 
-    def shown_liq(self) -> Decimal | None:
-        """``liqPrice`` as Bybit shows it: empty (None) when flat or unreachable."""
-        lp = self.liq_price
-        return lp if lp is not None and lp.is_finite() and lp > 0 else None
-
     def position_event(self, ts: int, mark_f: float) -> PositionUpdated:
-        lg = self.ledger
-        return PositionUpdated(
-            exchange_ts_ms=ts,
-            local_ts_ms=ts,
-            side=lg.side,
-            contracts=lg.contracts,
-            entry_price=lg.entry_price,
-            liq_price=self.shown_liq(),
-            unrealized_pnl_btc=lg.unrealised_btc(dec(mark_f)),
-            leverage=lg.leverage,
-            position_idx=self.position_idx(),
-        )
+        return position_event(self.ledger, self.liq_price, self.position_idx(), ts, mark_f)
 
     def account(self, ts: int, mark_f: float) -> AccountSnapshot:
-        lg = self.ledger
-        return AccountSnapshot(ts, lg.wallet_btc, lg.unrealised_btc(dec(mark_f)))
+        return account_snapshot(self.ledger, ts, mark_f)
 
     def wallet_event(self, ts: int, mark_f: float) -> WalletUpdated:
-        return WalletUpdated(exchange_ts_ms=ts, local_ts_ms=ts, account=self.account(ts, mark_f))
+        return wallet_event(self.ledger, ts, mark_f)
