@@ -32,6 +32,7 @@ from accountbuilder.domain.models import AccountSnapshot
 from accountbuilder.domain.requests import Purpose
 from accountbuilder.exchange import errors as port_errors
 from accountbuilder.health.rest_budget import RestBudget
+from accountbuilder_runner.drivers.base import RoundsView
 from accountbuilder_runner.executor import CommandExecutor
 
 MAX_FAILED_TICKS = 30  # consecutive ticks that raised before the run gives up
@@ -45,7 +46,7 @@ class LivePort(Protocol):
 
 
 @dataclass
-class LiveDriver:
+class LiveDriver(RoundsView):
     core: TradingCore
     port: LivePort
     executor: CommandExecutor
@@ -67,18 +68,6 @@ class LiveDriver:
             commit=self.on_outbox,
             on_results=self.on_results,
         )
-
-    @property
-    def pending(self) -> list[ExchangeEvent]:
-        return self.rounds.pending
-
-    @pending.setter
-    def pending(self, events: list[ExchangeEvent]) -> None:
-        self.rounds.pending = list(events)
-
-    @property
-    def carried(self) -> list[AnyCommand]:
-        return self.rounds.carried
 
     async def step(self, now_ms: int, *, resume: bool = False) -> Outbox:
         """One tick at ``now_ms``; return the first outbox of the tick (for tests).

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from accountbuilder.core.kit import Outbox
 from accountbuilder.core.orchestrator import TradingCore
 from accountbuilder.core.rounds import Rounds
-from accountbuilder.domain.commands import AnyCommand
 from accountbuilder.domain.events import ExchangeEvent
 from accountbuilder.exchange.sim.exchange import SimExchange
+from accountbuilder_runner.drivers.base import RoundsView
 from accountbuilder_runner.executor import CommandExecutor
 
 
 @dataclass
-class SimDriver:
+class SimDriver(RoundsView):
     core: TradingCore
     sim: SimExchange
     executor: CommandExecutor
@@ -34,18 +34,6 @@ class SimDriver:
             self.sim.take_events,
             commit=self.on_outbox,
         )
-
-    @property
-    def pending(self) -> list[ExchangeEvent]:
-        return self.rounds.pending
-
-    @pending.setter
-    def pending(self, events: list[ExchangeEvent]) -> None:
-        self.rounds.pending = list(events)
-
-    @property
-    def carried(self) -> list[AnyCommand]:
-        return self.rounds.carried
 
     async def step(self, now_ms: int) -> Outbox:
         """One tick at ``now_ms`` (the simulator is advanced to it first)."""
