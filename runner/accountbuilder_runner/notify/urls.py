@@ -11,13 +11,13 @@ every log sink masks.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+
+from accountbuilder.config.private_file import read_private_text
 
 ENV_URLS = "ACCOUNTBUILDER_NOTIFY_URLS"
 SEPARATORS = re.compile(r"[\s,]+")
@@ -64,20 +64,7 @@ def load_urls(environ: Mapping[str, str], urls_file: str | None) -> NotifyUrls:
 
 def read_private(path: Path) -> str:
     """The text of ``path`` after checking it is a regular file of ours nobody else can read."""
-    try:
-        info = path.stat()
-    except OSError as e:
-        raise NotifyUrlError(f"notify URL file {path}: {e.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise NotifyUrlError(f"notify URL file {path} is not a regular file")
-    mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o077 or not mode & stat.S_IRUSR:
-        raise NotifyUrlError(
-            f"notify URL file {path} has mode {mode:04o}; it must be 0600 (chmod 600 {path})"
-        )
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise NotifyUrlError(f"notify URL file {path} belongs to another user")
-    return path.read_text(encoding="utf-8")
+    return read_private_text(path, "notify URL file", NotifyUrlError)
 
 
 def _split(text: str) -> list[str]:

@@ -8,11 +8,11 @@ any other mode is refused. Error messages name the file and the problem, never a
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from accountbuilder.config.private_file import read_private_text
 
 ENV_KEY = "ACCOUNTBUILDER_API_KEY"
 ENV_SECRET = "ACCOUNTBUILDER_API_SECRET"
@@ -54,20 +54,7 @@ def load_credentials(environ: Mapping[str, str], key_file: Path | None = None) -
 
 def read_key_file(path: Path) -> Credentials:
     """Read ``path`` after checking it is a regular file of ours that nobody else can read."""
-    try:
-        info = path.stat()
-    except OSError as e:
-        raise SecretsError(f"key file {path}: {e.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise SecretsError(f"key file {path} is not a regular file")
-    mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o077 or not mode & stat.S_IRUSR:
-        raise SecretsError(
-            f"key file {path} has mode {mode:04o}; it must be 0600 (chmod 600 {path})"
-        )
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise SecretsError(f"key file {path} belongs to another user")
-    values = _parse(path.read_text(encoding="utf-8"), path)
+    values = _parse(read_private_text(path, "key file", SecretsError), path)
     key = next((values[n] for n in _KEY_NAMES if n in values), "")
     secret = next((values[n] for n in _SECRET_NAMES if n in values), "")
     if not key or not secret:
