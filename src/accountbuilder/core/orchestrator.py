@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from accountbuilder.core.kit import Kit, Outbox
 from accountbuilder.core.state import SessionState
 from accountbuilder.core.steps import emergency, entry, events, lookups, position
+from accountbuilder.core.wake import Wake, next_wake
 from accountbuilder.domain.commands import Reconcile
 from accountbuilder.domain.events import ExchangeEvent
 from accountbuilder.domain.lifecycle import OrderEvent
@@ -36,6 +37,11 @@ class TradingCore:
         lookups.run(self.state, out, now_ms)
         self._forget_old_orders(now_ms)
         return self._drain(out)
+
+    def next_wake(self, now_ms: int) -> Wake | None:
+        """After the tick at ``now_ms``: until when the next ticks provably change nothing
+        (``core.wake``); None when the next tick must run."""
+        return next_wake(self.kit, self.state, now_ms)
 
     def mark_restarted(self, now_ms: int) -> list[str]:
         """After a restart: every order whose send the crash may have hidden becomes UNKNOWN

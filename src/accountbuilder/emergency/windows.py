@@ -126,6 +126,11 @@ class MarkWindows:
         self._last_ts, self._last_mark = ts, price
         return self._moves(ts, price)
 
+    def extremes_5m(self, now_ms: int) -> tuple[float, float]:
+        """The highest and lowest mark of the 5-minute window at ``now_ms`` (after a mark)."""
+        ts = now_ms if self._last_ts is None else max(now_ms, self._last_ts)
+        return float(self._five.highest(ts)), float(self._five.lowest(ts))  # type: ignore[arg-type]
+
     def moves(self, now_ms: int) -> Moves | None:
         """The latest mark against the windows as they stand at ``now_ms`` (None before a mark)."""
         if self._last_mark is None or self._last_ts is None:

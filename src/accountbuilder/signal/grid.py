@@ -15,10 +15,12 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from accountbuilder.config.models import GridConfig
 from accountbuilder.domain.enums import Side
 from accountbuilder.domain.models import SYMBOL
+from accountbuilder.domain.standing import Standing, between, next_utc_midnight, until
 from accountbuilder.signal.ids import signal_id
 from accountbuilder.signal.source import Signal, SignalInputs
 
 REFERENCE_PRICE = Decimal(10_000)
+SPACING_QUANTUM = Decimal("0.0001")
 
 
 def grid_spacing_pct(config: GridConfig, atr_pct_24h: Decimal | None) -> Decimal | None:
@@ -28,7 +30,7 @@ def grid_spacing_pct(config: GridConfig, atr_pct_24h: Decimal | None) -> Decimal
     if atr_pct_24h is None or atr_pct_24h <= 0:
         return None
     raw = atr_pct_24h * config.atr_factor
-    return min(max(raw, config.spacing_min_pct), config.spacing_max_pct).quantize(Decimal("0.0001"))
+    return min(max(raw, config.spacing_min_pct), config.spacing_max_pct).quantize(SPACING_QUANTUM)
 
 
 def level_index(price: Decimal, spacing: Decimal, rounding: str) -> int:
@@ -75,3 +77,33 @@ class GridSignal:
         bucket = inputs.now_ms // (self.config.signal_bucket_s * 1000)
         sid = signal_id(SYMBOL, side, Decimal(k), spacing, bucket)
         return Signal(sid, side, entry, target, spacing, Decimal(k), inputs.now_ms)
+
+    def standing(self, inputs: SignalInputs, atr: float | None) -> Standing | None:
+        """While which marks (and until when) ``propose`` keeps its side, level and spacing.
+
+        ``atr`` is the daily ATR in price units behind ``inputs.atr_pct_24h``; it changes at
+        the next daily candle (UTC midnight). None when the side follows the 24 h mean.
+        """
+        if len(self.config.side_choices()) != 1:
+            return None
+        proposal = self.propose(inputs)
+        if proposal is None or proposal.grid_spacing_pct is None:
+            return None
+        spacing, k = proposal.grid_spacing_pct, int(proposal.level)
+        lo, hi = (k, k + 1) if proposal.side is Side.LONG else (k - 1, k)
+        band = between(level_price(lo, spacing), level_price(hi, spacing))
+        if self.config.spacing_mode == "fixed":
+            return band
+        return band.meet(self._spacing_band(spacing, atr), until(next_utc_midnight(inputs.now_ms)))
+
+    def _spacing_band(self, spacing: Decimal, atr: float | None) -> Standing:
+        """Marks for which ``ATR ÷ mark × atr_factor`` rounds (or clamps) to ``spacing``."""
+        c = self.config
+        if atr is None or atr <= 0:
+            return Standing(until_ms=0)
+        half = SPACING_QUANTUM / 2
+        raw_low = Decimal(0) if spacing == c.spacing_min_pct else spacing - half
+        raw_high = None if spacing == c.spacing_max_pct else spacing + half
+        scale = atr * float(c.atr_factor)  # raw = scale / mark: falls as the mark rises
+        low = scale / float(raw_high) if raw_high is not None else 0.0
+        return between(low, scale / float(raw_low)) if raw_low > 0 else between(low, math.inf)

@@ -1,0 +1,154 @@
+"""The core's next wake: until when, and while what mark, its ticks provably change nothing.
+
+After a tick, ``next_wake`` says whether the ticks that follow would do nothing new as long
+as the mark stays in a band and the clock before a time, and, for a standing refusal, which
+decision record each of them would write. A replay jumps over such ticks (``runner.replay``);
+live ticks every second regardless. Three states qualify, each from the rules' own standings
+(``emergency.standing``, ``risk.standing``, the signal's ``standing``):
+
+1. **A manual HALT with nothing open** (E5: nobody resets it in a replay): only a new E1 or
+   H3 reason could be logged.
+2. **A quiet position** (IN_POSITION, or a manual HALT keeping it, E7): the entry done, the
+   stop ACTIVE and OPEN for the whole position, the take-profit resting for all of it, nothing
+   else working. Stop supervision (G6-G8) and the take-profit (G9) wait for the exchange, so
+   the exchange's own events (fills, funding) wake it too; E1 (with the short mirror), H3 and
+   E6 bound the mark.
+3. **A standing refusal** (FLAT, nothing working): the gate chain refused for a reason that
+   stands (``risk.standing``), the signal keeps its side, level and spacing, and E1/H3 cannot
+   fire; every skipped tick would record ``repeats`` again (with its own time).
+
+The E1 band is computed from the mark windows, so they must hold at every tick what they would
+hold tick by tick: a caller that skips ticks delivers, at the wake, the marks of the skipped
+candles of the last ``MARK_WINDOW_MS`` (stamped with their own times) before the wake's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accountbuilder.core.kit import Kit
+from accountbuilder.core.state import SessionState
+from accountbuilder.domain.enums import HaltKind, MainState, OrderRole
+from accountbuilder.domain.lifecycle import OrderPhase
+from accountbuilder.domain.reasons import ReasonCode
+from accountbuilder.domain.standing import Standing
+from accountbuilder.emergency.halts import HaltPhase
+from accountbuilder.emergency.rules import is_short_open
+from accountbuilder.emergency.standing import WINDOW_MS, e1_standing, e6_standing, h3_standing
+from accountbuilder.records.decision_log import DecisionRecord
+
+MARK_WINDOW_MS = WINDOW_MS
+
+
+@dataclass(frozen=True, slots=True)
+class Wake:
+    """Nothing new happens while ``standing`` holds; ``repeats`` is recorded at every tick."""
+
+    standing: Standing
+    repeats: DecisionRecord | None = None
+    quiet_position: bool = False  # the exchange's fills and funding wake it too
+
+
+@dataclass(frozen=True, slots=True)
+class StandingRefusal:
+    """The refusal a tick recorded at ``now_ms`` and how long it stands (set by the entry step)."""
+
+    now_ms: int
+    record: DecisionRecord
+    standing: Standing
+
+
+def next_wake(kit: Kit, s: SessionState, now_ms: int) -> Wake | None:
+    """After the tick at ``now_ms``: the wake, or None when the next tick must run."""
+    view = kit.view
+    if kit.ws is not None or view.account is None or view.mark_price is None:
+        return None
+    if kit.checker.latency.status(now_ms).block() is not None:
+        return None
+    if _flat_manual_halt(kit, s):
+        wake = Wake(_emergency(kit, s, now_ms))
+    elif _quiet_position(kit, s):
+        wake = Wake(_emergency(kit, s, now_ms), quiet_position=True)
+    else:
+        refusal = s.refusal
+        if refusal is None or refusal.now_ms != now_ms or not _flat_normal(kit, s):
+            return None
+        standing = _emergency(kit, s, now_ms).meet(refusal.standing)
+        wake = Wake(standing, repeats=refusal.record)
+    return wake if wake.standing.holds(now_ms, float(view.mark_price)) else None
+
+
+def _emergency(kit: Kit, s: SessionState, now_ms: int) -> Standing:
+    """E1 (and its mirror), H3 and E6: the mark band in which none can add a reason."""
+    view, config, reasons = kit.view, kit.config.emergency, s.halt.reasons
+    e1 = e1_standing(
+        kit.checker.windows,
+        now_ms,
+        kit.checker.limits,
+        short_open=is_short_open(view.position),
+        mirror=config.mirror_for_short,
+    )
+    parts = [e1]
+    if ReasonCode.EQUITY_BELOW_80 not in reasons:
+        parts.append(h3_standing(view.account))
+    if ReasonCode.LIQUIDATION_WARNING not in reasons:
+        parts.append(e6_standing(view.position, config.liq_warning_pct))
+    return e1.meet(*parts)
+
+
+def _flat(kit: Kit, s: SessionState) -> bool:
+    pos = kit.view.position
+    return s.trade is None and (pos is None or pos.contracts == 0) and not s.orders.live()
+
+
+def _flat_normal(kit: Kit, s: SessionState) -> bool:
+    return (
+        s.halt.phase is HaltPhase.NORMAL and s.main.state == MainState.FLAT.value and _flat(kit, s)
+    )
+
+
+def _flat_manual_halt(kit: Kit, s: SessionState) -> bool:
+    halt = s.halt
+    return (
+        halt.phase is HaltPhase.HALT
+        and halt.kind is HaltKind.MANUAL
+        and s.main.state == MainState.HALT.value
+        and _flat(kit, s)
+    )
+
+
+def _halt_keeps_position(s: SessionState) -> bool:
+    halt = s.halt
+    if halt.phase is HaltPhase.NORMAL:
+        return s.main.state == MainState.IN_POSITION.value
+    return (
+        halt.phase is HaltPhase.HALT
+        and halt.kind is HaltKind.MANUAL
+        and s.main.state == MainState.HALT.value
+    )
+
+
+def _quiet_position(kit: Kit, s: SessionState) -> bool:
+    """A position fully protected with nothing working (see the module doc)."""
+    pos, trade, track = kit.view.position, s.trade, s.stop_track
+    if trade is None or pos is None or pos.contracts <= 0 or not _halt_keeps_position(s):
+        return False
+    if trade.entry_working or trade.exit_qty or s.stop.state != "ACTIVE":
+        return False
+    if track.qty != pos.contracts or track.unprotected_since_ms is not None:
+        return False
+    live = s.orders.live()
+    stops = [o for o in live if o.role is OrderRole.STOP]
+    tps = [o for o in live if o.role is OrderRole.TAKE_PROFIT]
+    if len(live) != len(stops) + len(tps) or len(stops) != 1:
+        return False
+    if stops[0].phase is not OrderPhase.OPEN or stops[0].client_id != track.client_id:
+        return False
+    if not kit.config.execution.take_profit:
+        return not tps
+    return (
+        len(tps) == 1
+        and tps[0].phase is OrderPhase.OPEN
+        and tps[0].filled_qty == 0
+        and tps[0].spec.qty == pos.contracts
+    )
