@@ -55,6 +55,7 @@ from accountbuilder_runner.live_args import add_arguments
 from accountbuilder_runner.notify import Notifier, NotifyUrlError, build_notifier
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import take_requests
+from accountbuilder_runner.ticktimes import TickTimes, freeze_startup_objects
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
@@ -266,6 +267,11 @@ async def _main(
         )  # fmt: skip
         started = f"live on {_venue(settings)}; session {'resumed' if saved else 'new'}"
         logger.info("{}", started)
+        tick_times = TickTimes()
+        session.driver.rounds.clock_ns = tick_times.clock
+        session.driver.rounds.on_core_tick = tick_times.record
+        recorder.runtime_extra["ticks"] = tick_times.stats
+        freeze_startup_objects()  # no tick waits for a collection of the start-up objects
         await first_ticks(session, clock)
         if notifier is not None:
             notifier.started(clock(), session.core, started)

@@ -132,11 +132,22 @@ def _print_text(s: dict[str, Any]) -> None:
     )
     print(f"position     {rt.get('position') or 'flat'}")
     print(f"notify       {_notify_text(rt.get('notify'))}")
+    print(f"ticks        {_ticks_text(rt.get('ticks'))}")
     print(
         f"orders live {len(s['live_orders'])}   trades today {len(s['trades_today'])}   halts open {len(s['open_halts'])}"
     )
     for d in s["last_decisions"][:5]:
         print(f"  decision {d['ts']}  {'ACCEPT' if d['accepted'] else d['reason']}  x{d['count']}")
+
+
+def _ticks_text(t: dict[str, Any] | None) -> str:
+    """The live core's tick durations over the last ``window`` ticks (runner.ticktimes)."""
+    if not t or not t.get("window"):
+        return "n/a (no live ticks timed)"
+    return (
+        f"p50 {t['p50_us']} µs  p99 {t['p99_us']} µs  max {t['max_us']} µs  "
+        f"(last {t['window']} of {t['ticks']})"
+    )
 
 
 def _notify_text(counts: dict[str, Any] | None) -> str:
