@@ -30,7 +30,7 @@ class WakeFinder:
     """Candle-index searches over one replay's arrays."""
 
     def __init__(self, arrays: CandleArrays):
-        self.close = arrays.close
+        self.close, self.low, self.high = arrays.close, arrays.low, arrays.high
         self.close_ts = arrays.close_ts_ms
         self.last = len(arrays) - 1
         # j such that candle j does not close one timeframe after candle j - 1
@@ -41,16 +41,23 @@ class WakeFinder:
         """The first candle > ``after`` whose close is outside the band or at/after the time."""
         by_time = int(np.searchsorted(self.close_ts, standing.until_ms, "left"))
         stop = min(by_time, self.last + 1)
-        lo, hi, close = standing.low, standing.high, self.close
         i, chunk = after + 1, CHUNK
         while i < stop:
             j = min(stop, i + chunk)
-            seg = close[i:j]
-            out = np.flatnonzero((seg <= lo) | (seg >= hi))
+            out = np.flatnonzero(self._outside(standing, i, j))
             if out.size:
                 return i + int(out[0])
             i, chunk = j, chunk * 2
         return min(by_time, self.last)
+
+    def _outside(self, standing: Standing, i: int, j: int) -> np.ndarray:
+        close = self.close[i:j]
+        out = (close <= standing.low) | (close >= standing.high)
+        if standing.lows_above > 0.0:
+            out |= self.low[i:j] <= standing.lows_above
+        if standing.highs_below < np.inf:
+            out |= self.high[i:j] >= standing.highs_below
+        return out
 
     def last_before_gap(self, after: int) -> int:
         """The last candle ≥ ``after`` that every tick up to it finds closed (no gap before)."""

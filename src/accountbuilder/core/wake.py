@@ -3,7 +3,7 @@
 After a tick, ``next_wake`` says whether the ticks that follow would do nothing new as long
 as the mark stays in a band and the clock before a time, and, for a standing refusal, which
 decision record each of them would write. A replay jumps over such ticks (``runner.replay``);
-live ticks every second regardless. Three states qualify, each from the rules' own standings
+live ticks every second regardless. Four states qualify, each from the rules' own standings
 (``emergency.standing``, ``risk.standing``, the signal's ``standing``):
 
 1. **A manual HALT with nothing open** (E5: nobody resets it in a replay): only a new E1 or
@@ -13,7 +13,10 @@ live ticks every second regardless. Three states qualify, each from the rules' o
    else working. Stop supervision (G6-G8) and the take-profit (G9) wait for the exchange, so
    the exchange's own events (fills, funding) wake it too; E1 (with the short mirror), H3 and
    E6 bound the mark.
-3. **A standing refusal** (FLAT, nothing working): the gate chain refused for a reason that
+3. **A resting entry** (G3: ENTRY_PENDING, the PostOnly OPEN and not reached): it waits while
+   its signal stands and no candle trades at its price (the replay's simulator finds a fill
+   there too); E1/H3 bound the mark.
+4. **A standing refusal** (FLAT, nothing working): the gate chain refused for a reason that
    stands (``risk.standing``), the signal keeps its side, level and spacing, and E1/H3 cannot
    fire; every skipped tick would record ``repeats`` again (with its own time).
 
@@ -28,14 +31,15 @@ from dataclasses import dataclass
 
 from accountbuilder.core.kit import Kit
 from accountbuilder.core.state import SessionState
-from accountbuilder.domain.enums import HaltKind, MainState, OrderRole
+from accountbuilder.domain.enums import HaltKind, MainState, OrderRole, Side
 from accountbuilder.domain.lifecycle import OrderPhase
 from accountbuilder.domain.reasons import ReasonCode
-from accountbuilder.domain.standing import Standing
+from accountbuilder.domain.standing import Standing, not_traded_at
 from accountbuilder.emergency.halts import HaltPhase
 from accountbuilder.emergency.rules import is_short_open
 from accountbuilder.emergency.standing import WINDOW_MS, e1_standing, e6_standing, h3_standing
 from accountbuilder.records.decision_log import DecisionRecord
+from accountbuilder.signal.source import SignalInputs
 
 MARK_WINDOW_MS = WINDOW_MS
 
@@ -69,6 +73,8 @@ def next_wake(kit: Kit, s: SessionState, now_ms: int) -> Wake | None:
         wake = Wake(_emergency(kit, s, now_ms))
     elif _quiet_position(kit, s):
         wake = Wake(_emergency(kit, s, now_ms), quiet_position=True)
+    elif (resting := resting_entry(kit, s, now_ms)) is not None:
+        wake = Wake(_emergency(kit, s, now_ms).meet(resting))
     else:
         refusal = s.refusal
         if refusal is None or refusal.now_ms != now_ms or not _flat_normal(kit, s):
@@ -94,6 +100,40 @@ def _emergency(kit: Kit, s: SessionState, now_ms: int) -> Standing:
     if ReasonCode.LIQUIDATION_WARNING not in reasons:
         parts.append(e6_standing(view.position, config.liq_warning_pct))
     return e1.meet(*parts)
+
+
+def resting_entry(kit: Kit, s: SessionState, now_ms: int) -> Standing | None:
+    """G3: a PostOnly entry resting at its level, not reached yet, waits while its signal
+    stands and no candle trades at its price (then the timeout clock starts, or it fills)."""
+    trade, pos = s.trade, kit.view.position
+    if trade is None or not trade.entry_working or trade.entry_touched_ms is not None:
+        return None
+    if s.halt.phase is not HaltPhase.NORMAL or s.main.state != MainState.ENTRY_PENDING.value:
+        return None
+    if pos is not None and pos.contracts != 0:
+        return None
+    live = s.orders.live()
+    entry = live[0] if len(live) == 1 else None
+    if entry is None or entry.client_id != trade.entry_cid or entry.role is not OrderRole.ENTRY:
+        return None
+    if entry.phase is not OrderPhase.OPEN or entry.filled_qty or entry.cancel_ms is not None:
+        return None
+    signal = _signal_standing(kit, s, now_ms)
+    if signal is None:
+        return None
+    return signal.meet(not_traded_at(entry.spec.price, below=trade.side is Side.LONG))
+
+
+def _signal_standing(kit: Kit, s: SessionState, now_ms: int) -> Standing | None:
+    """While the signal source keeps proposing the standing signal (G3: the entry rests)."""
+    standing_of = getattr(kit.signal, "standing", None)
+    view = kit.view
+    if standing_of is None or s.maker.standing is None:
+        return None
+    inputs = SignalInputs(now_ms, view.mark_price, view.atr_pct_24h(), view.mean_price_24h())
+    if not s.maker.stands(kit.signal.propose(inputs)):
+        return None
+    return standing_of(inputs, view.atr.value)
 
 
 def _flat(kit: Kit, s: SessionState) -> bool:

@@ -19,18 +19,24 @@ MARGIN = 1e-6  # relative: a band edge moves this much inwards (float vs Decimal
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """The answer stands while ``low < mark < high`` and ``now < until_ms``."""
+    """The answer stands while ``low < mark < high`` and ``now < until_ms``, and while every
+    candle traded strictly above ``lows_above`` and below ``highs_below`` (a resting order's
+    level not reached)."""
 
     until_ms: int = FOREVER_MS
     low: float = 0.0
     high: float = math.inf
+    lows_above: float = 0.0
+    highs_below: float = math.inf
 
     def meet(self, *others: Standing) -> Standing:
         """The standing of several answers together: the tightest of each limit."""
         until, low, high = self.until_ms, self.low, self.high
+        floor, ceiling = self.lows_above, self.highs_below
         for o in others:
             until, low, high = min(until, o.until_ms), max(low, o.low), min(high, o.high)
-        return Standing(until, low, high)
+            floor, ceiling = max(floor, o.lows_above), min(ceiling, o.highs_below)
+        return Standing(until, low, high, floor, ceiling)
 
     def holds(self, now_ms: int, mark: float) -> bool:
         """True while the answer provably stands at ``now_ms`` with this ``mark``."""
@@ -58,6 +64,15 @@ def above(price: Decimal | float) -> Standing:
 def below(price: Decimal | float) -> Standing:
     """Stands while the mark stays below ``price`` (the margin makes it a little lower)."""
     return Standing(high=float(price) * (1.0 - MARGIN))
+
+
+def not_traded_at(price: Decimal, *, below: bool) -> Standing:
+    """Stands while no candle trades at ``price``: every low above it (``below``: a buy
+    resting below the market), else every high below it (a sell resting above)."""
+    p = float(price)
+    if below:
+        return Standing(lows_above=p * (1.0 + MARGIN))
+    return Standing(highs_below=p * (1.0 - MARGIN))
 
 
 def between(low: Decimal | float, high: Decimal | float) -> Standing:

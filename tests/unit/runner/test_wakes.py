@@ -14,7 +14,7 @@ from tests.unit.runner.slices import BUNDLED, config, crash_csv, replay
 from accountbuilder.core.wake import _flat_manual_halt, _quiet_position
 from accountbuilder.domain.enums import Side
 from accountbuilder.domain.models import AccountSnapshot
-from accountbuilder.domain.standing import Standing
+from accountbuilder.domain.standing import Standing, not_traded_at
 from accountbuilder.emergency.rules import E1Limits
 from accountbuilder.emergency.standing import e1_standing, e6_standing, h3_standing
 from accountbuilder.emergency.windows import MarkWindows
@@ -112,6 +112,18 @@ def test_wake_finder_finds_the_first_close_outside_the_band_or_past_the_time():
     assert finder.first_break(0, Standing(low=95.0, high=105.0)) == 5
     assert finder.first_break(0, Standing(until_ms=3 * MIN, low=95.0, high=105.0)) == 2
     assert finder.first_break(6, Standing(low=95.0, high=105.0)) == 9  # none: the last
+
+
+def test_g3_wake_finder_wakes_where_a_candle_trades_at_a_resting_entry():
+    # a buy resting at 95: candle 3's low reaches it (its close stays inside the band)
+    closes = np.array([100.0] * 6)
+    lows = np.array([99.0, 98.0, 97.0, 95.0, 99.0, 99.0])
+    ts = np.arange(6, dtype=np.int64) * MIN
+    arrays = candles_from_columns(ts, closes, closes, lows, closes, np.ones(6))
+    band = Standing(low=90.0, high=110.0).meet(not_traded_at(Decimal(95), below=True))
+    assert WakeFinder(arrays).first_break(0, band) == 3
+    sell = Standing(low=90.0, high=110.0).meet(not_traded_at(Decimal(101), below=False))
+    assert WakeFinder(arrays).first_break(0, sell) == 5  # highs never reach 101: the last
 
 
 def test_wake_finder_stops_a_refusal_before_a_gap():
