@@ -250,13 +250,13 @@ class Replay:
             self.driver.pending.extend(self.sim.advance(land, stop_at_fill=True))
             land = max(now_ms + tf, self.sim.now_ms)
         skipped = (land - now_ms) // tf - 1
-        if wake.repeats is not None and skipped:
-            self.on_repeat(wake.repeats, skipped, land - tf)
         if skipped:
             at = int(np.searchsorted(self.candle_closes, land, "right")) - 1
-            first = max(
-                at - self.window_candles, int(np.searchsorted(self.candle_closes, now_ms, "right"))
-            )
-            self.late = (first, at - 1)
+            after = int(np.searchsorted(self.candle_closes, now_ms, "right"))
+            if wake.repeats is not None:  # the skipped ticks are candles after .. at - 1
+                closes = self.plan.arrays.close[after:at]
+                for record, count in self.core.skipped(wake, self.candle_closes[after:at], closes):
+                    self.on_repeat(record, count, record.ts_ms)
+            self.late = (max(at - self.window_candles, after), at - 1)
         self.skipped += skipped
         return land

@@ -34,7 +34,7 @@ from accountbuilder.core.state import SessionState
 from accountbuilder.domain.enums import HaltKind, MainState, OrderRole, Side
 from accountbuilder.domain.lifecycle import OrderPhase
 from accountbuilder.domain.reasons import ReasonCode
-from accountbuilder.domain.standing import Standing, not_traded_at
+from accountbuilder.domain.standing import Standing, next_utc_midnight, not_traded_at, until
 from accountbuilder.emergency.halts import HaltPhase
 from accountbuilder.emergency.rules import is_short_open
 from accountbuilder.emergency.standing import WINDOW_MS, e1_standing, e6_standing, h3_standing
@@ -51,6 +51,7 @@ class Wake:
     standing: Standing
     repeats: DecisionRecord | None = None
     quiet_position: bool = False  # the exchange's fills and funding wake it too
+    catch_up: bool = False  # the refusal's signal may move: ``TradingCore.skipped`` replays it
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,8 @@ class StandingRefusal:
 
     now_ms: int
     record: DecisionRecord
-    standing: Standing
+    gates: Standing  # the gate chain's answer
+    signal: Standing | None  # while the signal keeps its key (None: it cannot say)
 
 
 def next_wake(kit: Kit, s: SessionState, now_ms: int) -> Wake | None:
@@ -79,9 +81,28 @@ def next_wake(kit: Kit, s: SessionState, now_ms: int) -> Wake | None:
         refusal = s.refusal
         if refusal is None or refusal.now_ms != now_ms or not _flat_normal(kit, s):
             return None
-        standing = _emergency(kit, s, now_ms).meet(refusal.standing)
-        wake = Wake(standing, repeats=refusal.record)
+        wake = _refusal_wake(kit, s, now_ms, refusal)
+        if wake is None:
+            return None
     return wake if wake.standing.holds(now_ms, float(view.mark_price)) else None
+
+
+def _refusal_wake(kit: Kit, s: SessionState, now_ms: int, refusal: StandingRefusal) -> Wake | None:
+    """A standing refusal: its signal is caught up over the skipped marks when the signal
+    source can give its keys for a path and no maker timeout is counted (a plain key
+    comparison then decides the standing signal); else the signal must keep its key."""
+    base = _emergency(kit, s, now_ms).meet(refusal.gates)
+    catch_up = (
+        s.maker.count == 0
+        and s.maker.standing is not None
+        and getattr(kit.signal, "path_keys", None) is not None
+        and len(kit.config.execution.grid.side_choices()) == 1
+    )
+    if catch_up:  # the keys are computed with today's ATR: the next daily candle wakes it
+        return Wake(base.meet(until(next_utc_midnight(now_ms))), refusal.record, catch_up=True)
+    if refusal.signal is None:
+        return None
+    return Wake(base.meet(refusal.signal), refusal.record)
 
 
 def _emergency(kit: Kit, s: SessionState, now_ms: int) -> Standing:

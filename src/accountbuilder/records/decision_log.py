@@ -7,6 +7,7 @@ Acceptances never collapse: each one is a trade attempt.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -46,6 +47,14 @@ class DecisionRecord:
         object.__setattr__(
             self, "figures", MappingProxyType(to_jsonable(dict(self.figures), strict=False))
         )
+
+    def restamped(self, ts_ms: int, signal_id: str) -> DecisionRecord:
+        """The same decision at another tick of the same refusal, for ``signal_id`` (its
+        figures are already serialised: no second pass through ``__post_init__``)."""
+        twin = copy.copy(self)
+        object.__setattr__(twin, "ts_ms", ts_ms)
+        object.__setattr__(twin, "signal_id", signal_id)
+        return twin
 
     @classmethod
     def rejected(

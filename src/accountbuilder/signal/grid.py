@@ -12,10 +12,13 @@ from __future__ import annotations
 import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+import numpy as np
+
 from accountbuilder.config.models import GridConfig
 from accountbuilder.domain.enums import Side
 from accountbuilder.domain.models import SYMBOL
 from accountbuilder.domain.standing import Standing, between, next_utc_midnight, until
+from accountbuilder.signal.grid_path import grid_keys, spacing_code
 from accountbuilder.signal.ids import signal_id
 from accountbuilder.signal.source import Signal, SignalInputs
 
@@ -45,6 +48,15 @@ def level_price(k: int, spacing: Decimal) -> Decimal:
     return REFERENCE_PRICE * (1 + spacing) ** k
 
 
+def entry_level(side: Side, mark: Decimal, spacing: Decimal) -> int:
+    """The level an entry rests at: strictly below the mark (long) or above it (short)."""
+    if side is Side.LONG:
+        k = level_index(mark, spacing, ROUND_FLOOR)
+        return k - 1 if level_price(k, spacing) >= mark else k  # so the PostOnly buy rests
+    k = level_index(mark, spacing, ROUND_CEILING)
+    return k + 1 if level_price(k, spacing) <= mark else k
+
+
 class GridSignal:
     """The default ``SignalSource``."""
 
@@ -64,19 +76,41 @@ class GridSignal:
         side = self._side(inputs)
         if spacing is None or side is None:
             return None
-        if side is Side.LONG:
-            k = level_index(inputs.mark_price, spacing, ROUND_FLOOR)
-            if level_price(k, spacing) >= inputs.mark_price:
-                k -= 1  # strictly below the mark, so the PostOnly buy rests
-            entry, target = level_price(k, spacing), level_price(k + 1, spacing)
-        else:
-            k = level_index(inputs.mark_price, spacing, ROUND_CEILING)
-            if level_price(k, spacing) <= inputs.mark_price:
-                k += 1
-            entry, target = level_price(k, spacing), level_price(k - 1, spacing)
+        k = entry_level(side, inputs.mark_price, spacing)
+        entry = level_price(k, spacing)
+        target = level_price(k + 1 if side is Side.LONG else k - 1, spacing)
         bucket = inputs.now_ms // (self.config.signal_bucket_s * 1000)
         sid = signal_id(SYMBOL, side, Decimal(k), spacing, bucket)
         return Signal(sid, side, entry, target, spacing, Decimal(k), inputs.now_ms)
+
+    def path_keys(self, atr: float | None, marks: np.ndarray) -> np.ndarray | None:
+        """The ``(level, spacing code)`` key ``propose`` gives at each mark of a path (the
+        daily ATR unchanged); None when the side follows the 24 h mean or spacing is unknown."""
+        choices = self.config.side_choices()
+        if len(choices) != 1:
+            return None
+        side = choices[0]
+
+        def exact(mark: float) -> tuple[int, int]:
+            pct = None if atr is None else Decimal(repr(round(atr / mark, 8)))
+            spacing = grid_spacing_pct(self.config, pct)
+            k = entry_level(side, Decimal(repr(mark)), spacing)
+            return k, spacing_code(spacing, self.config)
+
+        return grid_keys(self.config, side, atr, marks, exact)
+
+    def id_of_key(self, side: Side, key: tuple[int, int], now_ms: int) -> str:
+        """The G1 id ``propose`` gives a signal of this key at ``now_ms`` (without proposing)."""
+        k, code = key
+        spacing = self.config.spacing_pct if self.config.spacing_mode == "fixed" else None
+        if spacing is None:
+            spacing = Decimal(code) * SPACING_QUANTUM
+        bucket = now_ms // (self.config.signal_bucket_s * 1000)
+        return signal_id(SYMBOL, side, Decimal(k), spacing, bucket)
+
+    def key_of(self, signal: Signal) -> tuple[int, int]:
+        """The ``path_keys`` key of a proposed signal."""
+        return int(signal.level), spacing_code(signal.grid_spacing_pct, self.config)
 
     def standing(self, inputs: SignalInputs, atr: float | None) -> Standing | None:
         """While which marks (and until when) ``propose`` keeps its side, level and spacing.

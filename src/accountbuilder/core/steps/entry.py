@@ -67,13 +67,11 @@ def _standing_refusal(
         return None
     atr = kit.view.atr.value
     gates = refusal_standing(ctx, decision, atr)
+    if gates is None:
+        return None
     signal_standing = getattr(kit.signal, "standing", None)
-    if gates is None or signal_standing is None:
-        return None
-    signal = signal_standing(_inputs(kit, ctx.now_ms), atr)
-    if signal is None:
-        return None
-    return StandingRefusal(ctx.now_ms, record, gates.meet(signal))
+    signal = None if signal_standing is None else signal_standing(_inputs(kit, ctx.now_ms), atr)
+    return StandingRefusal(ctx.now_ms, record, gates, signal)
 
 
 def _inputs(kit: Kit, now_ms: int) -> SignalInputs:
