@@ -24,6 +24,7 @@ from accountbuilder.signal.source import Signal, SignalInputs
 
 REFERENCE_PRICE = Decimal(10_000)
 SPACING_QUANTUM = Decimal("0.0001")
+CACHE_SIZE = 4_096  # signals kept per (side, level, spacing, time bucket)
 
 
 def grid_spacing_pct(config: GridConfig, atr_pct_24h: Decimal | None) -> Decimal | None:
@@ -62,6 +63,8 @@ class GridSignal:
 
     def __init__(self, config: GridConfig):
         self.config = config
+        self._last: tuple[SignalInputs, Signal | None] | None = None  # one tick asks often
+        self._signals: dict[tuple, tuple[str, Decimal, Decimal]] = {}  # per bucket and level
 
     def _side(self, inputs: SignalInputs) -> Side | None:
         choices = self.config.side_choices()
@@ -72,15 +75,29 @@ class GridSignal:
         return Side.LONG if inputs.mark_price <= inputs.mean_price_24h else Side.SHORT
 
     def propose(self, inputs: SignalInputs) -> Signal | None:
+        last = self._last
+        if last is not None and last[0] == inputs:
+            return last[1]
+        signal = self._propose(inputs)
+        self._last = (inputs, signal)
+        return signal
+
+    def _propose(self, inputs: SignalInputs) -> Signal | None:
         spacing = grid_spacing_pct(self.config, inputs.atr_pct_24h)
         side = self._side(inputs)
         if spacing is None or side is None:
             return None
         k = entry_level(side, inputs.mark_price, spacing)
-        entry = level_price(k, spacing)
-        target = level_price(k + 1 if side is Side.LONG else k - 1, spacing)
         bucket = inputs.now_ms // (self.config.signal_bucket_s * 1000)
-        sid = signal_id(SYMBOL, side, Decimal(k), spacing, bucket)
+        cached = self._signals.get((side, k, spacing, bucket))
+        if cached is None:
+            if len(self._signals) > CACHE_SIZE:
+                self._signals.clear()
+            entry = level_price(k, spacing)
+            target = level_price(k + 1 if side is Side.LONG else k - 1, spacing)
+            sid = signal_id(SYMBOL, side, Decimal(k), spacing, bucket)
+            cached = self._signals[(side, k, spacing, bucket)] = (sid, entry, target)
+        sid, entry, target = cached
         return Signal(sid, side, entry, target, spacing, Decimal(k), inputs.now_ms)
 
     def path_keys(self, atr: float | None, marks: np.ndarray) -> np.ndarray | None:
