@@ -7,9 +7,8 @@ Acceptances never collapse: each one is a trade attempt.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -51,9 +50,12 @@ class DecisionRecord:
     def restamped(self, ts_ms: int, signal_id: str) -> DecisionRecord:
         """The same decision at another tick of the same refusal, for ``signal_id`` (its
         figures are already serialised: no second pass through ``__post_init__``)."""
-        twin = copy.copy(self)
-        object.__setattr__(twin, "ts_ms", ts_ms)
-        object.__setattr__(twin, "signal_id", signal_id)
+        twin = object.__new__(DecisionRecord)
+        put = object.__setattr__
+        for name in _FIELDS:
+            put(twin, name, getattr(self, name))
+        put(twin, "ts_ms", ts_ms)
+        put(twin, "signal_id", signal_id)
         return twin
 
     @classmethod
@@ -97,6 +99,9 @@ class DecisionRecord:
             signal_id=str(data.get("signal_id", "")),
             figures=data.get("figures") or {},
         )
+
+
+_FIELDS = tuple(f.name for f in fields(DecisionRecord))
 
 
 def run_key(record: DecisionRecord, *, compare_figures: bool = False) -> Hashable | None:
