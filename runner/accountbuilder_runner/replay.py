@@ -135,6 +135,7 @@ class Replay:
     now_ms: int = 0
     candle_closes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     late: tuple[int, int] | None = None  # skipped candles whose marks the next tick delivers
+    day_edges: bool = False  # tick each UTC day's first and last step (paper's daily roll-up)
 
     def __post_init__(self) -> None:
         self.candle_closes = self.plan.arrays.close_ts_ms  # computed once (a property)
@@ -153,11 +154,14 @@ class Replay:
         on_tick: OnTick | None = None,
         on_repeat: OnRepeat | None = None,
         wrap_executor: Callable[[CommandExecutor], object] | None = None,
+        day_edges: bool = False,
     ) -> Replay:
         """Build the simulator and start the core on it at ``plan.start_ms``.
 
         ``on_repeat`` receives the refusals that skipped ticks would have recorded; without it
-        only ticks that record nothing are skipped.
+        only ticks that record nothing are skipped. ``day_edges``: never skip the first or
+        last tick of a UTC day, nor a tick inside a data gap (the daily equity of I3 is read
+        at ticks).
         """
         fast = plan.skip_idle
         sim = SimExchange(
@@ -183,7 +187,16 @@ class Replay:
         )
         driver.pending = list(started.startup_events)
         wakes = WakeFinder(plan.arrays) if fast else None
-        return cls(plan, sim, started.core, driver, wakes, on_repeat, now_ms=plan.start_ms)
+        return cls(
+            plan,
+            sim,
+            started.core,
+            driver,
+            wakes,
+            on_repeat,
+            now_ms=plan.start_ms,
+            day_edges=day_edges,
+        )
 
     async def run(self, pace: Callable[[int], Awaitable[None]] | None = None) -> None:
         """Tick to the end; ``pace(now_ms)`` is awaited after every tick (paper speed)."""
@@ -234,10 +247,12 @@ class Replay:
         """The candle to tick next: the first where the standing may break."""
         wakes = self.wakes
         target = wakes.first_break(after, wake.standing)
-        if wake.repeats is not None:  # a refusal needs a fresh mark at every tick it stands
+        if wake.repeats is not None or self.day_edges:  # every tick in a gap runs
             if int(self.candle_closes[after]) != now_ms:
                 return after
             target = min(target, wakes.last_before_gap(after))
+        if self.day_edges:
+            target = min(target, wakes.next_day_edge(after))
         if wake.quiet_position:  # the exchange charges funding there (wallet, liqPrice)
             target = min(target, wakes.next_funding(after))
         return target

@@ -3,8 +3,9 @@
 The core owns *what* stands (each rule's band and time, ``accountbuilder.core.wake``); this
 module only searches the candle arrays for the first candle that leaves the band or reaches
 the time, with numpy, and keeps the replay's own facts: which ticks fall inside a data gap
-(a standing refusal needs a fresh mark at every tick it stands for), and when the simulator
-charges funding (an exchange event a quiet position waits for).
+(a standing refusal needs a fresh mark at every tick it stands for), when the simulator
+charges funding (an exchange event a quiet position waits for), and the first and last tick
+of each UTC day (paper's daily roll-up takes the day's opening and closing equity there).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from accountbuilder.domain.standing import Standing
 from accountbuilder.exchange.sim.config import FUNDING_INTERVAL_MS
-from accountbuilder.marketdata.candles import CandleArrays
+from accountbuilder.marketdata.candles import DAY_MS, CandleArrays
 
 CHUNK = 2_048  # candles searched per numpy call (doubling), so a near wake is found cheaply
 
@@ -36,6 +37,9 @@ class WakeFinder:
         # j such that candle j does not close one timeframe after candle j - 1
         self._gaps = np.flatnonzero(np.diff(self.close_ts) != arrays.timeframe_ms) + 1
         self._funding = funding_indices(arrays)
+        day = self.close_ts // DAY_MS  # the UTC day of each candle's close (its tick)
+        last_of_day = np.flatnonzero(day[1:] != day[:-1])
+        self._day_edges = np.union1d(last_of_day, last_of_day + 1)
 
     def first_break(self, after: int, standing: Standing) -> int:
         """The first candle > ``after`` whose close is outside the band or at/after the time."""
@@ -63,6 +67,11 @@ class WakeFinder:
         """The last candle ≥ ``after`` that every tick up to it finds closed (no gap before)."""
         k = int(np.searchsorted(self._gaps, after, "right"))
         return int(self._gaps[k]) - 1 if k < self._gaps.size else self.last
+
+    def next_day_edge(self, after: int) -> int:
+        """The first candle > ``after`` that is the last of its UTC day or the first of one."""
+        k = int(np.searchsorted(self._day_edges, after, "right"))
+        return int(self._day_edges[k]) if k < self._day_edges.size else self.last
 
     def next_funding(self, after: int) -> int:
         """The first funding candle > ``after`` (the last candle when none is left)."""
