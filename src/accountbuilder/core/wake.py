@@ -92,11 +92,13 @@ def _refusal_wake(kit: Kit, s: SessionState, now_ms: int, refusal: StandingRefus
     source can give its keys for a path and no maker timeout is counted (a plain key
     comparison then decides the standing signal); else the signal must keep its key."""
     base = _emergency(kit, s, now_ms).meet(refusal.gates)
+    grid = kit.config.execution.grid
     catch_up = (
         s.maker.count == 0
         and s.maker.standing is not None
+        and (kit.view.atr.value is not None or grid.spacing_mode == "fixed")
         and getattr(kit.signal, "path_keys", None) is not None
-        and len(kit.config.execution.grid.side_choices()) == 1
+        and len(grid.side_choices()) == 1
     )
     if catch_up:  # the keys are computed with today's ATR: the next daily candle wakes it
         return Wake(base.meet(until(next_utc_midnight(now_ms))), refusal.record, catch_up=True)
