@@ -114,6 +114,21 @@ def plan_replay(
     )
 
 
+def _simulator(plan: ReplayPlan) -> SimExchange:
+    """The simulated exchange at ``plan.start_ms``; skipping: market data only at ticks."""
+    fast = plan.skip_idle
+    sim = SimExchange(
+        SimConfig(
+            start_balance_btc=(plan.start_equity_usd / plan.start_mark).quantize(SATOSHI),
+            skip_quiet_candles=fast,
+            market_events_every=0 if fast else 1,
+        )
+    )
+    sim.load(plan.arrays, start_ts_ms=plan.start_ms)
+    sim.run_to(plan.start_ms)
+    return sim
+
+
 OnOutbox = Callable[[int, Outbox, TradingCore], None]
 OnTick = Callable[[int, TradingCore], None]
 # A standing refusal recorded again at ``count`` skipped ticks, the last at ``last_ts_ms``.
@@ -163,16 +178,7 @@ class Replay:
         last tick of a UTC day, nor a tick inside a data gap (the daily equity of I3 is read
         at ticks).
         """
-        fast = plan.skip_idle
-        sim = SimExchange(
-            SimConfig(
-                start_balance_btc=(plan.start_equity_usd / plan.start_mark).quantize(SATOSHI),
-                skip_quiet_candles=fast,
-                market_events_every=0 if fast else 1,
-            )
-        )
-        sim.load(plan.arrays, start_ts_ms=plan.start_ms)
-        sim.run_to(plan.start_ms)
+        sim = _simulator(plan)
         staleness = Staleness(mark_ms=2 * plan.timeframe_ms, account_ms=ACCOUNT_NEVER_STALE_MS)
         started = await start_core(sim, plan.config, plan.start_ms, staleness=staleness)
         executor = CommandExecutor(
@@ -186,7 +192,7 @@ class Replay:
             on_tick=on_tick,
         )
         driver.pending = list(started.startup_events)
-        wakes = WakeFinder(plan.arrays) if fast else None
+        wakes = WakeFinder(plan.arrays) if plan.skip_idle else None
         return cls(
             plan,
             sim,
