@@ -65,6 +65,7 @@ class GridSignal:
         self.config = config
         self._last: tuple[SignalInputs, Signal | None] | None = None  # one tick asks often
         self._signals: dict[tuple, tuple[str, Decimal, Decimal]] = {}  # per bucket and level
+        self._bands: dict[tuple, Standing] = {}  # per side, level, spacing and ATR
 
     def _side(self, inputs: SignalInputs) -> Side | None:
         choices = self.config.side_choices()
@@ -141,11 +142,22 @@ class GridSignal:
         if proposal is None or proposal.grid_spacing_pct is None:
             return None
         spacing, k = proposal.grid_spacing_pct, int(proposal.level)
-        lo, hi = (k, k + 1) if proposal.side is Side.LONG else (k - 1, k)
+        key = (proposal.side, k, spacing, atr)
+        band = self._bands.get(key)
+        if band is None:
+            if len(self._bands) > CACHE_SIZE:
+                self._bands.clear()
+            band = self._bands[key] = self._band(proposal.side, k, spacing, atr)
+        if self.config.spacing_mode == "fixed":
+            return band
+        return band.meet(until(next_utc_midnight(inputs.now_ms)))
+
+    def _band(self, side: Side, k: int, spacing: Decimal, atr: float | None) -> Standing:
+        lo, hi = (k, k + 1) if side is Side.LONG else (k - 1, k)
         band = between(level_price(lo, spacing), level_price(hi, spacing))
         if self.config.spacing_mode == "fixed":
             return band
-        return band.meet(self._spacing_band(spacing, atr), until(next_utc_midnight(inputs.now_ms)))
+        return band.meet(self._spacing_band(spacing, atr))
 
     def _spacing_band(self, spacing: Decimal, atr: float | None) -> Standing:
         """Marks for which ``ATR ÷ mark × atr_factor`` rounds (or clamps) to ``spacing``."""
