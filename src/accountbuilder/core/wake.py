@@ -73,7 +73,7 @@ def next_wake(kit: Kit, s: SessionState, now_ms: int) -> Wake | None:
         return None
     if _flat_manual_halt(kit, s):
         wake = Wake(_emergency(kit, s, now_ms))
-    elif _quiet_position(kit, s):
+    elif _quiet_position(kit, s) and not _entries_read_every_candle(kit, s):
         wake = Wake(_emergency(kit, s, now_ms), quiet_position=True)
     elif (resting := resting_entry(kit, s, now_ms)) is not None:
         wake = Wake(_emergency(kit, s, now_ms).meet(resting))
@@ -157,6 +157,15 @@ def _signal_standing(kit: Kit, s: SessionState, now_ms: int) -> Standing | None:
     if not s.maker.stands(kit.signal.propose(inputs)):
         return None
     return standing_of(inputs, view.atr.value)
+
+
+def _entries_read_every_candle(kit: Kit, s: SessionState) -> bool:
+    """A later entry's signal reads what the view builds from every candle (the 24 h mean of
+    ``direction: both``): a position that may be followed by entries is ticked in full. A
+    manual HALT keeping its position is never followed by one in a replay (E5)."""
+    if s.halt.phase is not HaltPhase.NORMAL:
+        return False
+    return getattr(kit.signal, "needs_every_candle", True)
 
 
 def _flat(kit: Kit, s: SessionState) -> bool:

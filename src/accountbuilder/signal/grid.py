@@ -67,6 +67,12 @@ class GridSignal:
         self._signals: dict[tuple, tuple[str, Decimal, Decimal]] = {}  # per bucket and level
         self._bands: dict[tuple, Standing] = {}  # per side, level, spacing and ATR
 
+    @property
+    def needs_every_candle(self) -> bool:
+        """``direction: both`` reads the 24 h mean, which the view builds from every candle
+        it is given: ticks cannot be skipped while a later entry may read it (core.wake)."""
+        return len(self.config.side_choices()) != 1
+
     def _side(self, inputs: SignalInputs) -> Side | None:
         choices = self.config.side_choices()
         if len(choices) == 1:

@@ -72,10 +72,16 @@ async def _run(arrays, cfg, usd: str, skip: bool) -> tuple[Records, Replay]:
     return rec, r
 
 
+# direction both: the side follows the 24 h mean the view builds from every candle
+BOTH = ("btcusd_1m_2021-04_2021-05.csv.gz", "btcusd_5m_2019-11_2020-03.csv.gz")
+CASES = [(name, *FILES[name]) for name in sorted(FILES)] + [(n, "300", "both") for n in BOTH]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(FILES))
-async def test_f6_skipping_gives_identical_decisions_trades_and_halts(shared_data, name):
-    usd, direction = FILES[name]
+@pytest.mark.parametrize(("name", "usd", "direction"), CASES)
+async def test_f6_skipping_gives_identical_decisions_trades_and_halts(
+    shared_data, name, usd, direction
+):
     arrays = load_candles(shared_data / name)
     cfg = _config(direction)
 
