@@ -74,6 +74,7 @@ def stale_problems() -> list[str]:
 def generated() -> dict[Path, tuple[Callable[[], str], str]]:
     """Every generated document: how to build its text now, and the command that writes it."""
     sys.path[:0] = [str(ROOT / "src"), str(ROOT / "runner"), str(ROOT / "tools")]
+    import gen_architecture
     import gen_rules
 
     from accountbuilder.machines.diagram import state_machine_doc
@@ -84,6 +85,7 @@ def generated() -> dict[Path, tuple[Callable[[], str], str]]:
             "accountbuilder diagram --format md --out docs/state-machine.md",
         ),
         ROOT / gen_rules.OUTPUT: (gen_rules.render, gen_rules.COMMAND),
+        ROOT / gen_architecture.OUTPUT: (gen_architecture.render, gen_architecture.COMMAND),
     }
 
 

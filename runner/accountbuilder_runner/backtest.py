@@ -22,7 +22,7 @@ from accountbuilder.config.models import AppConfig
 from accountbuilder.core.orchestrator import TradingCore
 from accountbuilder.marketdata.candles import DAY_MS, CandleArrays, load_candles, parse_utc_date_ms
 from accountbuilder_runner import winrate_file
-from accountbuilder_runner.console import Console, bar
+from accountbuilder_runner.console import Console
 from accountbuilder_runner.replay import Replay, ReplayPlan, plan_replay
 from accountbuilder_runner.reporting import ReportFiles, write_report
 from accountbuilder_runner.reporting.collector import Collector
@@ -91,18 +91,22 @@ def _progress(console: Console, plan: ReplayPlan):
     def on_tick(now_ms: int, core: TradingCore) -> None:
         frac = (now_ms - plan.start_ms) / span
         if console.due(frac):
-            text = f"backtest {bar(frac)} {iso(now_ms)} {core.state.main.state}"
+            text = f"{iso(now_ms)} {core.state.main.state}"
             console.status(frac, text, force=True)
 
     return on_tick
 
 
 async def run_backtest(
-    options: BacktestOptions, config: AppConfig, console: Console
+    options: BacktestOptions,
+    config: AppConfig,
+    console: Console,
+    arrays: CandleArrays | None = None,
 ) -> BacktestResult:
-    """Load, replay, summarise and (with ``options.out``) write the report files."""
+    """Load (unless ``arrays`` holds ``options.data`` already), replay, summarise and (with
+    ``options.out``) write the report files."""
     t0 = time.perf_counter()
-    arrays = load_candles(options.data)
+    arrays = load_candles(options.data) if arrays is None else arrays
     from_ms, to_ms = date_range_ms(options.from_date, options.to_date)
     rate = options.d4_winrate if options.d4_winrate is not None else D4_OPEN
     plan = plan_replay(
@@ -128,10 +132,12 @@ async def run_backtest(
     load_s = time.perf_counter() - t0
     await replay.run()
     if console.tty:
-        console.status(1.0, f"backtest {bar(1.0)} done", force=True)
+        console.status(1.0, "done", force=True)
     console.finish()
     path = collector.equity_path(plan.arrays, plan.first_index)
-    summary = summarize(collector, path, replay.core.state.halt, plan.start_ms, plan.end_ms)
+    summary = summarize(
+        collector, path, replay.core.state.halt, plan.start_ms, plan.end_ms, plan.start_mark
+    )
     run_s = time.perf_counter() - t0 - load_s
     summary.extra.update(_extra(options, plan, replay, load_s + run_s, rate))
     files = write_report(options.out, summary, plot=options.plot) if options.out else None

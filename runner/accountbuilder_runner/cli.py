@@ -1,7 +1,8 @@
 """The ``accountbuilder`` command: one sub-command per module in ``commands/``.
 
 Exit codes: 0 success, 1 a check failed or the run ended HALTED/FAILURE, 2 bad input or usage,
-3 a required system tool is missing, 130 interrupted.
+3 a required system tool is missing, 70 internal error (one line names the traceback file),
+101-199 a sweep finished with 1-99 crashed runs (100 + their number), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from accountbuilder_runner import crash
 
 # Each module exposes ``register(subparsers)`` which adds its parser and sets ``func``.
 COMMAND_MODULES = (
@@ -21,6 +24,7 @@ COMMAND_MODULES = (
     "config_check",
     "diagram",
     "notify",
+    "sweep",
 )
 
 EPILOG = """\
@@ -33,8 +37,10 @@ examples:
   accountbuilder config check config/*.yaml  validate config files
   accountbuilder diagram --format mermaid    the state machines as a diagram
   accountbuilder notify test                 send a test message to every notification URL
+  accountbuilder sweep --data FILE --every quarter --months 18 --start-equity-usd 100,300 --out DIR
 
-exit codes: 0 ok, 1 check failed / run ended halted, 2 bad input, 3 missing tool, 130 interrupted
+exit codes: 0 ok, 1 check failed / run ended halted, 2 bad input, 3 missing tool,
+70 internal error, 100+N a sweep with N crashed runs, 130 interrupted
 """
 
 
@@ -75,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug: one line and the traceback's file, never a bare traceback
+        print(crash.report(e, args.command), file=sys.stderr)
+        return crash.EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ Without the variable (or with another name) ``hit`` only counts. Points:
 - ``after_intent_commit`` (``recorder``): an order intent and the session are committed, the
   command is not sent yet;
 - ``after_send`` (``executor``): the exchange accepted an order command (place, amend,
-  cancel), its answer is not recorded yet.
+  cancel), its answer is not recorded yet;
+- ``sweep_run`` (``sweep.worker``): a sweep worker process is about to start a run (its n-th).
 
-The core never sees this module; only the runner's recorder and executor call ``hit``.
+The core never sees this module; only the runner's recorder, executor and sweep worker call
+``hit``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import signal
 from collections import Counter
 
 ENV = "ACCOUNTBUILDER_FAILPOINT"
-POINTS = frozenset({"after_intent_commit", "after_send"})
+POINTS = frozenset({"after_intent_commit", "after_send", "sweep_run"})
 
 _seen: Counter[str] = Counter()
 

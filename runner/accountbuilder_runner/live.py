@@ -1,14 +1,22 @@
 """Live trading on Bybit: ``accountbuilder run --exchange bybit [--testnet] [--exchange-url URL]``.
 
-Start (in this order): read the key pair (environment or a 0600 key file); check the key's
-permissions and refuse one that can withdraw; subscribe to the streams; verify one-way mode,
-the configured margin mode (isolated by default, SPEC C5) and the leverage (set downward
-only, B3) — switching only with nothing open; read the exchange's truth and build the core
-from the stored session (F5, I4); look up every send a crash left unresolved (G2). Then tick
-every ``tick_s`` until SIGINT/SIGTERM: cancel the entry orders, keep the stop and the
-take-profit, persist, exit 0. ``accountbuilder status`` reads the same store meanwhile. With
-notification URLs configured, the start, the clean stop and the run's news are notified
-(docs/notifications.md); the URLs are masked in every log like the key pair.
+Start (in this order): read the key pair (environment or a 0600 key file); measure the clock
+offset against Bybit's (signatures use it); check the key's permissions (an allowlist: contract
+orders and positions, reads) and the account mode (UTA 2.0 only); subscribe to the streams;
+verify one-way mode (F7: refused, never switched), the configured margin mode (isolated by
+default, SPEC C5; set only with nothing open and no other position on the account) and the
+leverage (set downward only, B3); read the exchange's truth and build the core from the stored
+session (F5, I4); wait until the clock is within 1 s of Bybit's; look up every send a crash
+left unresolved (G2). Then tick every ``tick_s`` (pausing while the clock is off) until
+SIGINT/SIGTERM: cancel the entry orders, keep the stop and the take-profit, persist, exit 0.
+An answer that cannot be read at start (E3) exits 2; a refused key or account exits 1.
+``accountbuilder status`` reads the same store meanwhile. With notification URLs configured,
+the start, the clean stop and the run's news are notified (docs/notifications.md); the URLs
+are masked in every log like the key pair.
+
+Before anything else the store's lock is taken (a second runner on the same store exits 2
+naming the first); the REST budget starts from the calls the store recorded (F1 across
+restarts); ``halt reset`` requests are answered, each one, in the store (E5).
 """
 
 from __future__ import annotations
@@ -22,7 +30,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +37,6 @@ from loguru import logger
 
 from accountbuilder.config.loader import ConfigError, load_config
 from accountbuilder.config.models import AppConfig
-from accountbuilder.constants import LEVERAGE_CAP
 from accountbuilder.core.orchestrator import TradingCore
 from accountbuilder.exchange import errors as port_errors
 from accountbuilder.exchange.bybit import (
@@ -41,77 +47,39 @@ from accountbuilder.exchange.bybit import (
     SecretsError,
     load_credentials,
 )
-from accountbuilder.exchange.port import ExchangePort
 from accountbuilder.health.rest_budget import RestBudget
 from accountbuilder.marketdata.view import Staleness
 from accountbuilder.records.sinks import BIND_KEY, RecordKind, sink_config, text_format
 from accountbuilder.store.errors import StoreError
+from accountbuilder.store.lock import StoreLock
 from accountbuilder.store.sqlite_store import SqliteStore
 from accountbuilder_runner import failpoints
-from accountbuilder_runner.bootstrap import start_core
+from accountbuilder_runner.account_checks import prepare_account  # noqa: F401 (re-export)
+from accountbuilder_runner.budget_journal import journaled_budget
+from accountbuilder_runner.clock_guard import ClockGuard, with_clock
 from accountbuilder_runner.drivers.live import LiveDriver
-from accountbuilder_runner.executor import CommandExecutor
 from accountbuilder_runner.live_args import add_arguments
-from accountbuilder_runner.notify import Notifier, NotifyUrlError, build_notifier
+from accountbuilder_runner.notify import Notifier, NotifyUrlError, NotifyUrls, build_notifier
 from accountbuilder_runner.recorder import Recorder
-from accountbuilder_runner.requests import take_requests
+from accountbuilder_runner.requests import RequestQueue
+from accountbuilder_runner.session import (  # noqa: F401  (re-exported for tests and dryrun)
+    LIVE_STALENESS,
+    Wiring,
+    each_round,
+    first_ticks,
+    wire,
+)
+from accountbuilder_runner.start_guard import StartRefused, unreadable_answers_refused
+from accountbuilder_runner.store_owner import foreign_session, record_owner, take_store
 from accountbuilder_runner.ticktimes import TickTimes, freeze_startup_objects
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 STREAMS_READY_S = 10.0
-LIVE_STALENESS = Staleness(mark_ms=10_000, account_ms=300_000)
-
-
-class StartRefused(Exception):
-    """The account is not in a state the bot may trade from; the message says what to do."""
 
 
 def wall_clock_ms() -> int:
     return int(time.time() * 1000)
-
-
-# =============================================================================== start checks
-async def prepare_account(port: ExchangePort, config: AppConfig, saved: dict | None) -> Decimal:
-    """F7, C5, B3 at start; return the leverage the session may use (never above the cap)."""
-    settings = await port.fetch_settings()
-    position = await port.fetch_position()
-    nothing_open = not position.is_open and not await port.fetch_open_orders()
-    if not settings.one_way:
-        if not nothing_open:
-            raise StartRefused(
-                "the account is in hedge mode with a position or orders open; close them or "
-                "switch BTCUSD to one-way mode on Bybit, then start again (SPEC F7)"
-            )
-        await port.set_one_way()
-    wanted = config.risk.margin_mode
-    if settings.margin_mode is not wanted:
-        if not nothing_open:
-            raise StartRefused(
-                f"margin mode is {settings.margin_mode.value} but the config asks for "
-                f"{wanted.value}; it can only be changed with nothing open (SPEC C5)"
-            )
-        await port.set_margin_mode(wanted)
-    return await _leverage_down(port, config, saved, settings.leverage)
-
-
-async def _leverage_down(
-    port: ExchangePort, config: AppConfig, saved: dict | None, on_exchange: Decimal
-) -> Decimal:
-    """B3: the leverage in force only goes down; a config asking for more is refused (kept)."""
-    asked = config.stage.stages.s1.leverage
-    in_force = Decimal(saved["leverage_in_force"]) if saved else min(asked, LEVERAGE_CAP)
-    if asked > in_force:
-        logger.warning(
-            "config asks for {}x but {}x is in force; leverage is never increased (B3)",
-            asked,
-            in_force,
-        )
-    target = min(in_force, asked, LEVERAGE_CAP)
-    if on_exchange > target:
-        await port.set_leverage(target)
-        return target
-    return min(target, on_exchange) if on_exchange >= 1 else target
 
 
 # =============================================================================== session
@@ -136,58 +104,27 @@ async def open_session(
     recorder: Recorder | None = None,
     notifier: Notifier | None = None,
     staleness: Staleness = LIVE_STALENESS,
-    store_path: str | None = None,
+    requests: RequestQueue | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> LiveSession:
-    """Verify the key and the account, read the truth, build the core and its driver."""
+    """Measure the clock, verify the key and the account, read the truth, build the core."""
+    reading = await adapter.measure_clock()  # before any signed request: sign with the offset
+    logger.info("clock: {}", reading.describe())
     key = await adapter.verify_key()
+    await adapter.verify_account()
     if not key.ip_restricted:
         logger.warning("the API key has no IP whitelist; Bybit expires such keys after 90 days")
     adapter.start_streams()
     if not await adapter.streams.ready(STREAMS_READY_S):
         logger.warning("streams not confirmed within {} s; starting anyway", STREAMS_READY_S)
-    leverage = await prepare_account(adapter, config, saved)
-    started = await start_core(
-        adapter, config, clock(), saved=saved, staleness=staleness, with_ws=True
-    )
-    state = started.core.state
-    state.leverage_in_force = min(state.leverage_in_force, leverage)  # B3: only ever down
-    if notifier is not None:
-        notifier.attach(started.core)
-    executor = CommandExecutor(adapter.for_executor(), budget, clock, sleep=sleep)
-    driver = LiveDriver(
-        started.core,
+    wired = await wire(
         adapter,
-        executor,
+        config,
         budget,
-        on_outbox=_each_round(recorder, notifier),
-        requests=(lambda now: take_requests(store_path, now)) if store_path else None,
+        clock,
+        Wiring(saved, recorder, notifier, requests, staleness, sleep),
     )
-    driver.pending = list(started.startup_events)
-    return LiveSession(adapter, started.core, driver, budget, started.restored)
-
-
-def _each_round(recorder: Recorder | None, notifier: Notifier | None):
-    """The driver's ``on_outbox``: commit first (I4), then notify what the round produced."""
-    if notifier is None:
-        return recorder.on_outbox if recorder else None
-
-    def on_outbox(now_ms: int, out, core: TradingCore) -> None:
-        if recorder is not None:
-            recorder.on_outbox(now_ms, out, core)
-        notifier.on_outbox(now_ms, out, core)
-
-    return on_outbox
-
-
-async def first_ticks(session: LiveSession, clock: Callable[[], int]) -> list[str]:
-    """Tick on the startup truth; after a restart the sends a crash may have hidden are
-    looked up by client id before anything is sent again (G2). Return their client ids."""
-    unresolved = [o.client_id for o in session.core.state.orders.live() if o.phase.awaits_evidence]
-    if unresolved:
-        logger.info("restart: looking up {} unresolved sends: {}", len(unresolved), unresolved)
-    await session.driver.step(clock(), resume=True)
-    return unresolved
+    return LiveSession(adapter, wired.core, wired.driver, budget, wired.restored)
 
 
 # =============================================================================== CLI
@@ -213,6 +150,29 @@ def run_live(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     store_path = Path(getattr(args, "state", None) or config.runner.store_path)
+    try:
+        lock = take_store(store_path, wall_clock_ms())  # before logs and store are touched
+    except StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        if notifier is not None:
+            notifier.close()
+        return EXIT_BAD_INPUT
+    try:
+        return _run_locked(args, config, credentials, failpoint, notifier, urls, store_path, lock)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    args: argparse.Namespace,
+    config: AppConfig,
+    credentials: Credentials,
+    failpoint: tuple | None,
+    notifier: Notifier | None,
+    urls: NotifyUrls,
+    store_path: Path,
+    lock: StoreLock,
+) -> int:
     log_dir = Path(getattr(args, "log_dir", None) or config.runner.log_dir)
     _logging(log_dir, (*credentials.secrets(), *urls.secrets()))
     if failpoint is not None:
@@ -233,7 +193,7 @@ def run_live(args: argparse.Namespace) -> int:
         stop_trigger_by=config.execution.stop_trigger_by,
     )
     try:
-        return asyncio.run(_main(config, credentials, settings, store_path, notifier))
+        return asyncio.run(_main(config, credentials, settings, store_path, lock, notifier))
     except StoreError as e:
         logger.error("store {}: {}", store_path, e)
         return EXIT_BAD_INPUT
@@ -250,23 +210,47 @@ async def _main(
     credentials: Credentials,
     settings: BybitSettings,
     store_path: Path,
+    lock: StoreLock,
     notifier: Notifier | None = None,
 ) -> int:
-    clock, budget = wall_clock_ms, RestBudget()
-    adapter = BybitExchange.connect(credentials, settings, budget, clock)
+    clock = wall_clock_ms
     store = SqliteStore.open(store_path, now_ms=clock())
+    try:
+        record_owner(store, lock, "live")
+        budget = journaled_budget(store, clock())
+    except BaseException:
+        store.close()
+        raise
+    adapter = BybitExchange.connect(credentials, settings, budget, clock)
     recorder = Recorder(store, budget, mode="live")
+    recorder.runtime_extra["exchange"] = lambda: adapter.health().to_dict()
     if notifier is not None:
         recorder.day_listeners.append(notifier.on_day)
         recorder.runtime_extra["notify"] = notifier.stats
+    guard = ClockGuard(adapter.clock_sync, clock)
     try:
         saved = store.load_session()
-        session = await open_session(
-            adapter, config, budget, clock, saved=saved, recorder=recorder,
-            notifier=notifier, store_path=str(store_path),
-        )  # fmt: skip
+        foreign = foreign_session(saved, "live")
+        if foreign is not None:  # never trade a dry run's simulated position as a real one
+            logger.error("refusing to start: {}: {}", store_path, foreign)
+            return EXIT_BAD_INPUT
+        session = await _start(
+            adapter,
+            config,
+            budget,
+            clock,
+            saved,
+            recorder,
+            RequestQueue(store_path, store),
+            notifier,
+        )
+        if isinstance(session, int):
+            return session
         started = f"live on {_venue(settings)}; session {'resumed' if saved else 'new'}"
         logger.info("{}", started)
+        stop = _stop_on_signals()
+        await guard.measure()  # the first tick knows whether entries may be made
+        session.driver.requests = with_clock(session.driver.requests, guard)
         tick_times = TickTimes()
         session.driver.rounds.clock_ns = tick_times.clock
         session.driver.rounds.on_core_tick = tick_times.record
@@ -275,7 +259,6 @@ async def _main(
         await first_ticks(session, clock)
         if notifier is not None:
             notifier.started(clock(), session.core, started)
-        stop = _stop_on_signals()
         await session.driver.run(clock, stop, config.runner.tick_s * 1000)
         await session.driver.shutdown(clock())
         recorder.finish(clock(), session.core)
@@ -283,15 +266,36 @@ async def _main(
         logger.info("stopped: {}", stopped)
         _notify_stop(notifier, recorder, session.core, clock(), stopped)
         return EXIT_OK
-    except (StartRefused, port_errors.AuthError) as e:
+    finally:
+        await guard.close()
+        await adapter.close()
+        store.close()
+
+
+async def _start(
+    adapter: BybitExchange, config: AppConfig, budget: RestBudget, clock: Callable[[], int],
+    saved: dict | None, recorder: Recorder, requests: RequestQueue, notifier: Notifier | None,
+) -> LiveSession | int:  # fmt: skip
+    """The session, or the exit code of a refused start (1) or an unreadable answer (2)."""
+    try:
+        async with unreadable_answers_refused():
+            return await open_session(
+                adapter, config, budget, clock, saved=saved, recorder=recorder,
+                notifier=notifier, requests=requests,
+            )  # fmt: skip
+    except (StartRefused, port_errors.AuthError, port_errors.UnsupportedAccount) as e:
         logger.error("refusing to start: {}", e)
         return EXIT_REFUSED
+    except port_errors.MalformedResponse as e:
+        logger.error(
+            "refusing to start: an answer from Bybit cannot be read (SPEC E3), no order was "
+            "sent: {}",
+            e,
+        )
+        return EXIT_BAD_INPUT
     except port_errors.ExchangeError as e:
         logger.error("exchange error at start: {}: {}", type(e).__name__, e)
         return EXIT_REFUSED
-    finally:
-        await adapter.close()
-        store.close()
 
 
 def _notify_stop(

@@ -17,7 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("--testnet", action="store_true", help="Bybit testnet (ccxt sandbox)")
     parser.add_argument(
-        "--exchange-url", metavar="URL", help="another Bybit V5 base URL, e.g. a local fake"
+        "--exchange-url",
+        metavar="URL",
+        help="another Bybit V5 base URL, e.g. a local fake (default: Bybit mainnet; with "
+        "--dry-run its public endpoints only)",
     )
     parser.add_argument(
         "--key-file", type=Path, metavar="FILE",

@@ -4,15 +4,17 @@ real candle slice at ``speed`` simulated seconds per wall second, with a live st
 Same core, same store and records as live: the session, the order lifecycle, decisions, trades, halts and
 daily metrics go to the SQLite store (``recorder``, as live) and to JSON-lines files through
 the loguru sinks. A paper run is a new paper account: an earlier store at the same path is kept as
-``<name>.prev`` (one generation) and a fresh one is started. With a ``Notifier`` (URLs
-configured) it notifies as live does: start, halts, stop problems, days, targets, stop.
+``<name>.prev`` (one generation, copied through SQLite's backup API so it holds every committed
+row) and a fresh one is started. The store's lock is taken first: a second run on the same
+``--state`` stops with exit 2 naming the first, and never touches its open store. With a
+``Notifier`` (URLs configured) it notifies as live does: start, halts, stop problems, days,
+targets, stop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,17 +26,25 @@ from loguru import logger
 from accountbuilder.config.models import AppConfig
 from accountbuilder.core.kit import Outbox
 from accountbuilder.core.orchestrator import TradingCore
+from accountbuilder.core.rounds import CommitFailed
 from accountbuilder.records.sinks import RecordKind, sink_config
 from accountbuilder.records.trade_log import TradeEntryRecord
 from accountbuilder.risk.account import stage_for
 from accountbuilder.store import SqliteStore
+from accountbuilder.store.lock import StoreLock
 from accountbuilder_runner.backtest import timeframe_label
-from accountbuilder_runner.console import Console, bar
+from accountbuilder_runner.console import Console
 from accountbuilder_runner.notify import Notifier
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.replay import Replay, ReplayPlan, plan_replay
 from accountbuilder_runner.reporting.collector import Collector
 from accountbuilder_runner.reporting.summary import Summary, iso, summarize
+from accountbuilder_runner.store_owner import (
+    keep_previous,
+    keep_previous_dir,
+    record_owner,
+    take_store,
+)
 from accountbuilder_runner.winrate_file import WinrateSource, with_winrate
 
 DEFAULT_SPEED = 50_000.0  # simulated seconds per wall second: the bundled slice in under a minute
@@ -57,19 +67,13 @@ def log_dir_for(state: Path) -> Path:
     return state.parent / f"{state.stem}-logs"
 
 
-def rotate(state: Path) -> Path | None:
-    """Keep an earlier paper store (and its logs) as ``*.prev``; return the moved store."""
-    moved = None
-    for path in (state, Path(f"{state}-wal"), Path(f"{state}-shm"), log_dir_for(state)):
-        if not path.exists():
-            continue
-        prev = path.with_name(path.name + ".prev")
-        if prev.is_dir():
-            shutil.rmtree(prev)
-        elif prev.exists():
-            prev.unlink()
-        path.rename(prev)
-        moved = moved or (prev if path == state else None)
+def rotate(state: Path, lock: StoreLock) -> Path | None:
+    """Keep an earlier paper store (and its logs) as ``*.prev``; return the kept store.
+
+    Only under the store's lock: the store is copied with every committed row, never renamed.
+    """
+    moved = keep_previous(state, lock)
+    keep_previous_dir(log_dir_for(state))
     return moved
 
 
@@ -125,7 +129,7 @@ class StatusLine:
         closed = self.collector.closed
         wins = sum(1 for c in closed if c.exit.is_win)
         self.text = (
-            f"paper {iso(now_ms)[:16].replace('T', ' ')} {bar(self.fraction(now_ms), 12)} | "
+            f"{iso(now_ms)[:16].replace('T', ' ')} | "
             f"{s.main.state} stop={s.stop.state} | {eq_btc:.8f} BTC ${eq_usd:.2f} "
             f"{stage_for(eq_usd).value.upper()} | last {decision} | trades {len(closed)} ({wins} won) | "
             f"halts {halt}"
@@ -185,7 +189,14 @@ class _Outputs:
             self.recorder.runtime_extra["notify"] = notifier.stats
 
     def on_outbox(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
-        self.recorder.on_outbox(now_ms, out, core)
+        try:
+            self.recorder.on_outbox(now_ms, out, core)
+        except CommitFailed as e:  # the round loop still sends the protective commands
+            if self.notifier is not None:
+                self.notifier.store_failed(now_ms, core, str(e))
+            raise
+        if self.notifier is not None:
+            self.notifier.store_ok(now_ms, core)
         self.collector.on_outbox(now_ms, out, core)
         self.status.on_outbox(now_ms, out, core)
         if self.notifier is not None:
@@ -258,7 +269,26 @@ async def run_paper(
     console: Console,
     notifier: Notifier | None = None,
 ) -> PaperResult:
-    """Run the paper session to the end of the data (or Ctrl-C), persisting as live does."""
+    """Run the paper session to the end of the data (or Ctrl-C), persisting as live does.
+
+    Raise ``StoreLockedError`` (a ``StoreError``) when another process holds the store.
+    """
+    lock = take_store(options.state, int(time.time() * 1000))
+    try:
+        return await _run_locked(options, config, winrate, arrays, console, notifier, lock)
+    finally:
+        lock.release()
+
+
+async def _run_locked(
+    options: PaperOptions,
+    config: AppConfig,
+    winrate: WinrateSource,
+    arrays,
+    console: Console,
+    notifier: Notifier | None,
+    lock: StoreLock,
+) -> PaperResult:
     plan = plan_replay(
         arrays,
         with_winrate(config, winrate.winrate),
@@ -267,8 +297,9 @@ async def run_paper(
         to_ms=options.to_ms,
         warmup_days=options.warmup_days,
     )
-    moved = rotate(options.state)
+    moved = rotate(options.state, lock)
     outputs = _Outputs(options, plan, console, notifier)
+    record_owner(outputs.store, lock, "paper")
     replay, interrupted = None, True
     try:
         replay = await Replay.open(
@@ -292,7 +323,7 @@ async def run_paper(
         outputs.close(replay, interrupted)
     c, end = outputs.collector, replay.now_ms
     path = _until(c.equity_path(plan.arrays, plan.first_index), end)
-    summary = summarize(c, path, replay.core.state.halt, plan.start_ms, end)
+    summary = summarize(c, path, replay.core.state.halt, plan.start_ms, end, plan.start_mark)
     return PaperResult(summary, plan, interrupted, moved, outputs.recorder.duplicates)
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tests.e2e.chromium import CHROMIUM, chromium, measure
 from tests.unit.runner.slices import BUNDLED, CRASH_E1_CLOSE, crash_csv
 
 from accountbuilder_runner.cli import main
@@ -21,13 +20,19 @@ from accountbuilder_runner.reporting.tables import DECISION_COLUMNS, HALT_COLUMN
 SCRIPT = Path(sys.executable).parent / "accountbuilder"
 REPORT_KEYS = {
     "start_equity_usd",
-    "end_equity_usd",
     "start_equity_btc",
-    "end_equity_btc",
+    "end_of_trading",
+    "end_of_data",
+    "plan",
+    "outcome_line",
+    "stats",
+    "drawdown",
+    "months",
+    "month_totals",
+    "why_no_trades",
     "trades",
     "wins",
     "winrate",
-    "max_drawdown_pct",
     "halts",
     "rejects",
     "reached_200_at",
@@ -37,7 +42,7 @@ REPORT_KEYS = {
     "elapsed_s",
     "gaps",
 }
-# 2021-04-24 → 04-27 of the bundled slice: 2 take-profit wins, no halt (RUNNING at the end)
+# 2021-04-24 → 04-27 of the bundled slice: a stop, then 2 take-profit wins, no halt (RUNNING)
 WINDOW = ["--from", "2021-04-24", "--to", "2021-04-27"]
 
 
@@ -73,10 +78,11 @@ def test_i1_backtest_writes_every_report_file_with_the_issue_keys(report):
     figures = json.loads((report / "report.json").read_text())
 
     assert figures.keys() >= REPORT_KEYS
-    assert figures["outcome"] == "RUNNING" and figures["trades"] == 2 and figures["wins"] == 2
-    assert figures["winrate"] == 1.0 and figures["halts"] == {}
+    assert figures["outcome"] == "RUNNING" and figures["trades"] == 3 and figures["wins"] == 2
+    assert figures["winrate"] == 0.6667 and figures["halts"] == {}
     assert figures["candles"] == 4 * 1440 - 284  # four days less the 284-minute gap
-    assert figures["start_equity_usd"] == 100.07  # 0.00195598 BTC × 51,125.14
+    # B₀ × P₀ at the account's start: 0.00195598 BTC (floored to the satoshi) × 51,125.14
+    assert figures["start_equity_usd"] == 100.0 and figures["start_equity_btc"] == 0.00195598
     assert figures["gaps"] == {
         "count": 1,
         "missing_bars": 284,
@@ -95,8 +101,9 @@ def test_i1_csv_files_have_the_documented_columns(report):
         header = (report / name).read_text().splitlines()[0]
         assert header.split(",") == list(columns)
     trades = read_csv(report / "trades.csv")
-    assert [t["exit_reason"] for t in trades] == ["take_profit", "take_profit"]
-    assert all(t["entry_stage"] == "s1" and float(t["pnl_btc"]) > 0 for t in trades)
+    assert [t["exit_reason"] for t in trades] == ["stop", "take_profit", "take_profit"]
+    assert all(t["entry_stage"] == "s1" for t in trades)
+    assert [float(t["pnl_btc"]) > 0 for t in trades] == [False, True, True]
     decisions = read_csv(report / "decisions.csv")
     figures = json.loads((report / "report.json").read_text())
     assert sum(int(d["count"]) for d in decisions) == figures["evaluations"]
@@ -162,8 +169,10 @@ def test_e5_installed_script_exits_1_when_the_run_ends_halted(shared_data, tmp_p
     assert done.returncode == 1, done.stderr
     figures = json.loads((tmp_path / "out" / "report.json").read_text())
     assert figures["outcome"] == "HALTED" and figures["halts"] == {"EQUITY_BELOW_80": 1}
-    assert "HALTED: manual HALT since 2022-06-12T08:15:00Z: EQUITY_BELOW_80" in done.stdout
-    assert "backtest [" in done.stderr  # the progress bar
+    assert "HALTED: manual HALT since 2022-06-12T22:54:00Z: EQUITY_BELOW_80" in done.stdout
+    # not a terminal: plain progress lines, no rich escape codes
+    assert "backtest 100.0% 2022-06-15T00:00:00Z HALT" in done.stderr
+    assert "\x1b[" not in done.stderr + done.stdout
     stored = json.loads((tmp_path / "wr.json").read_text())  # D4: stored with its period
     assert (stored["trades"], stored["wins"], stored["from"]) == (2, 0, "2022-06-11T00:00:00Z")
 
@@ -248,43 +257,27 @@ def test_f6_a_range_after_the_data_exits_2(tmp_path, capsys):
     assert "no candles to replay" in capsys.readouterr().err
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_i1_report_html_renders_in_headless_chromium(report, tmp_path):
+def test_i1_report_html_renders_at_1280_px_with_no_overflow(report, tmp_path):
     shot = tmp_path / "report.png"
-    done = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1280,2400",
-            f"--screenshot={shot}",
-            (report / "report.html").as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
+    done = chromium(tmp_path, (report / "report.html").as_uri(), f"--screenshot={shot}")
 
     assert done.returncode == 0, done.stderr
     import matplotlib.image
 
     pixels = matplotlib.image.imread(shot)
-    assert pixels.shape[0] == 2400 and pixels.shape[1] == 1280
+    assert pixels.shape[0] == 2000 and pixels.shape[1] == 1280
     # the inlined plot is drawn: many distinct colours, not a blank or error page
     distinct = {tuple(p) for p in (pixels[:, :, :3] * 255).astype(int).reshape(-1, 3)[::97]}
     assert len(distinct) > 50
     html = (report / "report.html").read_text()
     assert "data:image/png;base64," in html and "<script" not in html and "http" not in html
+
+    layout = measure(tmp_path, html)
+    assert layout["page"] <= layout["window"] == 1280  # nothing widens the page
+    trades = next(b for b in layout["boxes"] if b[2].startswith("entry_ts"))
+    assert trades[0] > trades[1]  # the trades table is wider than its box: it scrolls there
+    assert trades[2].endswith("equity_usd_after")  # the last column is in the box, not cut
 
 
 def test_d4_backtest_on_the_bundled_slice_stores_no_win_rate_unless_asked(tmp_path, monkeypatch):
@@ -294,11 +287,11 @@ def test_d4_backtest_on_the_bundled_slice_stores_no_win_rate_unless_asked(tmp_pa
     rc = main(["backtest", "--out", "out", *WINDOW, "--no-plot", "--quiet"])
 
     assert rc == 0
-    assert json.loads((tmp_path / "out" / "report.json").read_text())["trades"] == 2
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["trades"] == 3
     assert not list(tmp_path.rglob("backtest_winrate.json"))
 
     rc = main(["backtest", "--out", "out2", *WINDOW, "--no-plot", "--quiet", "--save-winrate"])
 
     assert rc == 0
     stored = json.loads((tmp_path / "state" / "backtest_winrate.json").read_text())
-    assert (stored["trades"], stored["wins"]) == (2, 2)
+    assert (stored["trades"], stored["wins"]) == (3, 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,18 @@ def test_b2_main_uses_the_given_config_dir(tmp_path, capsys):
 
     assert main(["evaluate", "--input", str(EXAMPLE), "--config", str(tmp_path), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["reason"] == "VOLATILITY_TOO_LOW"
+
+
+def test_g4_script_sizes_the_documented_taker_example_at_its_worst_price():
+    """SPEC G4: docs/risk.md's taker example — an IOC limit at mark × 1.002 = 40,080, sized and
+    stopped from that price so the loss at the stop fits S2's 0.0005 BTC at any fill."""
+    done = _script("--input", str(REPO / "docs" / "examples" / "evaluate_taker.yaml"), "--json")
+
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["order_type"], out["stage"], out["entry_price"]) == ("taker", "s2", "40080")
+    assert (out["contracts"], out["stop_price"]) == (425, "38276.5")
+    assert Decimal(out["loss_at_stop_btc"]) <= Decimal(out["max_loss_btc"]) == Decimal("0.0005")
+    # a better fill only lowers the loss at the same stop; the mark-sized order would not fit
+    assert 425 * (1 / Decimal("38276.5") - 1 / Decimal(40000)) < Decimal("0.0005")
+    assert 424 * (1 / Decimal(38200) - 1 / Decimal(40080)) > Decimal("0.0005")

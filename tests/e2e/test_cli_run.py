@@ -25,7 +25,7 @@ OFFLINE = {
 
 
 def test_f6_run_paper_trades_the_bundled_slice_offline_with_a_status_line(tmp_path):
-    # no --data: the slice shipped in the package; 2021-04-24 → 04-26 (two winning trades)
+    # no --data: the slice shipped in the package; 2021-04-24 → 04-26 (a stop, two wins)
     done = subprocess.run(
         [str(SCRIPT), "run", "--speed", "max", "--from", "2021-04-24", "--to", "2021-04-26"],
         capture_output=True,
@@ -39,22 +39,23 @@ def test_f6_run_paper_trades_the_bundled_slice_offline_with_a_status_line(tmp_pa
     assert done.returncode == 0, done.stderr
     err = done.stderr
     assert "paper trading btcusd_1m_2021-04-09_2021-05-20.csv.gz (1m)" in err
-    assert "D4 backtest win rate: shipped measurement: 56.9%" in err
-    status = [line for line in err.splitlines() if line.startswith("paper 2021-")]
+    assert "D4 backtest win rate: shipped measurement: 63.0%" in err
+    status = [line for line in err.splitlines() if line.startswith("paper ") and "% 2021-" in line]
     assert len(status) >= 5  # one line per 10 % when stderr is not a terminal
     for part in ("stop=", " BTC $", " S1 | last ", "trades ", "halts none"):
         assert part in status[-1]
     assert "ENTRY long" in err and "EXIT take_profit" in err
     out = done.stdout
-    assert "paper run finished: RUNNING" in out and "trades 2, wins 2, win rate 100.0%" in out
-    assert "halts by reason: none" in out and "rejects by reason:" in out
+    assert "paper run finished: RUNNING" in out and "trades, wins: 3, 2 (66.7 %)" in out
+    assert "halts raised: none" in out and "refusals by gate, in SPEC D's chain order:" in out
+    assert "\x1b[" not in out + err  # not a terminal: plain text
     with SqliteStore.open_readonly(tmp_path / "state" / "paper.sqlite") as store:
         main_state = store.load_session()["machines"]["main"]
         records = [type(t).__name__ for t in store.trades_between(0, 2**62)]
-    # two round trips and a third entry still open when the data ends
+    # three round trips and a fourth entry still open when the data ends
     assert main_state == "IN_POSITION"
-    assert records.count("TradeExitRecord") == 2 and records.count("TradeEntryRecord") == 3
-    assert (tmp_path / "state" / "paper-logs" / "trades.jsonl").read_text().count("\n") == 5
+    assert records.count("TradeExitRecord") == 3 and records.count("TradeEntryRecord") == 4
+    assert (tmp_path / "state" / "paper-logs" / "trades.jsonl").read_text().count("\n") == 7
 
 
 def test_e5_run_ending_in_a_manual_halt_exits_1(shared_data, tmp_path, capsys):
@@ -77,8 +78,8 @@ def test_e5_run_ending_in_a_manual_halt_exits_1(shared_data, tmp_path, capsys):
 
     assert rc == 1
     out = capsys.readouterr()
-    assert "HALTED — manual HALT since 2022-06-12T08:15:00Z: EQUITY_BELOW_80" in out.out
-    assert "halts by reason: EQUITY_BELOW_80 1" in out.out
+    assert "HALTED — manual HALT since 2022-06-12T22:54:00Z: EQUITY_BELOW_80" in out.out
+    assert "halts raised: EQUITY_BELOW_80 1" in out.out
     assert out.err == ""  # --quiet: the summary only
 
 

@@ -8,12 +8,13 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from accountbuilder.core.kit import Outbox
 from accountbuilder.core.state import SessionState
 from accountbuilder.domain.enums import HaltKind
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.emergency import halts
 from accountbuilder.store.sqlite_store import SqliteStore
-from accountbuilder_runner.requests import take_requests
+from accountbuilder_runner.requests import RequestQueue, pending_requests
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = 1_717_000_000_000
@@ -88,17 +89,22 @@ def test_e5_halt_reset_files_a_request_the_core_applies_and_records(tmp_path):
     done = cli(
         "halt", "reset", "--state", str(store), "--reason", "added margin by hand", "--who", "ops"
     )
-    requests = take_requests(store, NOW + 1)
+    with SqliteStore.open(store, NOW) as writer:
+        queue = RequestQueue(store, writer)
+        requests = queue.take(NOW + 1)
+        facts, (entry,), denial = halts.reset_on(
+            state.main, state.halt_facts, NOW + 1, 0, requests[0].who, requests[0].reason
+        )
+        queue.settle(NOW + 1, Outbox(halts=[entry]))
+        answered = writer.recent_requests()
 
     assert done.returncode == 0, done.stderr
     assert "EQUITY_BELOW_80" in done.stdout
     assert [(r.reason, r.who) for r in requests] == [("added margin by hand", "ops")]
-    assert take_requests(store, NOW + 2) == []  # taken once
-    facts, (entry,), denial = halts.reset_on(
-        state.main, state.halt_facts, NOW + 1, 0, requests[0].who, requests[0].reason
-    )
     assert denial is None and state.main.state == "FLAT" and facts.reset_at_ms == NOW + 1
     assert entry.event.value == "reset" and entry.who == "ops"
+    assert [(a.who, a.outcome) for a in answered] == [("ops", "applied")]
+    assert pending_requests(store) == []  # answered once, its file gone
 
 
 def test_e5_halt_reset_needs_a_reason_and_a_halt(tmp_path):
@@ -111,3 +117,15 @@ def test_e5_halt_reset_needs_a_reason_and_a_halt(tmp_path):
 
     assert blank.returncode == 2 and "--reason" in blank.stderr
     assert not_halted.returncode == 1 and "not halted" in not_halted.stderr
+
+
+def test_e5_halt_reset_refuses_a_blank_who_and_files_nothing(tmp_path):
+    store = tmp_path / "s.sqlite"
+    _halted_store(store)
+
+    blank = cli("halt", "reset", "--state", str(store), "--reason", "checked", "--who", "   ")
+    control = cli("halt", "reset", "--state", str(store), "--reason", "a\x1b[2Jb", "--who", "ops")
+
+    assert blank.returncode == 2 and "--who is blank" in blank.stderr
+    assert control.returncode == 2 and "--reason holds control characters" in control.stderr
+    assert pending_requests(store) == []

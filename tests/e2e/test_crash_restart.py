@@ -103,6 +103,9 @@ class Crash:
         run = await self.start()
         await wait_for(lambda: b"session resumed" in run.err.read_bytes(), "the resumed session")
         await wait_for(lambda: self.stop_status() == "ACTIVE", "an ACTIVE stop after restart")
+        # the take-profit (G9) goes out after the stop, later still when its first try was lost
+        # (back-off), and is ACKED until the exchange shows it: wait for that evidence too
+        await wait_for(self.settled, "an open take-profit and evidence of every sent order")
         await asyncio.sleep(ticks_s)  # a few more ticks of the restarted runner
         run.proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(run.proc.wait(), 20)
@@ -115,6 +118,15 @@ class Crash:
             conn.row_factory = sqlite3.Row
             rows = conn.execute("SELECT client_id, role, phase FROM orders")
             return [dict(r) for r in rows]
+
+    def awaiting_evidence(self) -> list[dict]:
+        """Orders sent and not yet seen on the exchange (acked, unknown) or not yet sent."""
+        return [r for r in self.orders() if r["phase"] in ("intent", "acked", "unknown")]
+
+    def settled(self) -> bool:
+        rows = self.orders()
+        tp_open = any(r["role"] == "tp" and r["phase"] == "open" for r in rows)
+        return tp_open and not self.awaiting_evidence()
 
     def stop_status(self) -> str | None:
         if not self.store.exists():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from tests.integration.exchange.bybit.livekit import MARK0, daily_bars
 
 from accountbuilder.testing.fake_bybit.ccxt_setup import connect_ccxt
@@ -34,13 +36,15 @@ CREATE = "/v5/order/create"
 
 
 async def started_fake(*keys: ApiKey) -> FakeBybit:
-    """A fake account in isolated margin at 3x with a 300-contract long already open."""
+    """A fake account in isolated margin at 3x with a 300-contract long already open; its
+    private frames follow each change by 200 ms (asynchronous processing)."""
     config = FakeConfig(
         api_keys=keys or (ApiKey(CANARY_KEY, CANARY_SECRET),),
         price=MARK0,
         wallet_btc=Decimal("0.01"),
         leverage=Decimal(3),
         margin_mode="ISOLATED_MARGIN",
+        stream_delay_ms=200,  # Bybit processes asynchronously: the stream follows the ack
     )
     server = FakeBybit(config)
     await server.start()
@@ -62,15 +66,32 @@ async def market(server: FakeBybit, stop: asyncio.Event) -> None:
         await asyncio.sleep(0.2)
 
 
-async def runner(server: FakeBybit, tmp: Path, key: str = CANARY_KEY, secret: str = CANARY_SECRET):
+async def runner(
+    server: FakeBybit,
+    tmp: Path,
+    key: str = CANARY_KEY,
+    secret: str = CANARY_SECRET,
+    state: Path | None = None,
+):
     env = {**os.environ, "ACCOUNTBUILDER_API_KEY": key, "ACCOUNTBUILDER_API_SECRET": secret}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "accountbuilder_runner", "run", "--exchange", "bybit",
         "--exchange-url", server.url,
-        "--state", str(tmp / "state" / "bot.sqlite"),
+        "--state", str(state or tmp / "state" / "bot.sqlite"),
         "--log-dir", str(tmp / "logs"),
         cwd=tmp, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+async def read_status(tmp: Path):
+    """``accountbuilder status --json`` on the runner's store: (process, stdout, stderr)."""
+    status = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "accountbuilder_runner", "status",
+        "--state", str(tmp / "state" / "bot.sqlite"), "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(status.communicate(), 20)
+    return status, out, err
 
 
 async def read_until(proc, marker: bytes, timeout_s: float = 20.0) -> bytes:
@@ -160,12 +181,13 @@ async def test_i4_sigterm_keeps_stop_and_tp_status_reads_while_running_and_no_se
         server.faults.rate_limit(3)  # some failures and a reconnect for the logs to talk about
         await server.drop_ws(private=True)
         await asyncio.sleep(1.5)
-        status = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "accountbuilder_runner", "status",
-            "--state", str(tmp_path / "state" / "bot.sqlite"), "--json",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        status_out, status_err = await asyncio.wait_for(status.communicate(), 20)
+        # An update lost in the drop is read back after the reconnect (or looked up after 5 s,
+        # F4): the stop may show PENDING for those seconds, never longer.
+        for _ in range(20):
+            status, status_out, status_err = await read_status(tmp_path)
+            if json.loads(status_out or "{}").get("stop_status") == "ACTIVE":
+                break
+            await asyncio.sleep(0.5)
         proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 20)
     finally:
@@ -199,8 +221,70 @@ async def test_i4_key_that_can_withdraw_is_refused_and_nothing_is_traded(tmp_pat
         await server.stop()
 
     assert proc.returncode == 1
-    assert "can withdraw" in err.decode()
+    assert "Wallet: Withdraw" in err.decode()
     after_setup = [r.path for r in server.requests if r.path != CREATE]
     assert "/v5/user/query-api" in after_setup
     assert not [p for p in after_setup if p.startswith(("/v5/order", "/v5/position/set"))]
     assert b"withdraw-secret-01" not in out + err
+
+
+def _rows(change):
+    def rewrite(envelope: dict) -> dict:
+        envelope["result"]["list"] = change(envelope["result"]["list"])
+        return envelope
+
+    return rewrite
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda env: {**env, "result": {**env["result"], "list": None}},
+        _rows(lambda rows: [{**r, "symbol": "BTCUSDT"} for r in rows]),
+        _rows(lambda rows: [{**rows[0], "size": "abc"}]),
+        _rows(lambda rows: [{**rows[0], "side": "Long"}]),
+    ],
+    ids=["list-null", "only-non-btcusd-rows", "non-numeric-size", "side-Long"],
+)
+async def test_e3_a_position_answer_that_cannot_be_the_position_refuses_to_start_exit_2(
+    tmp_path, rewrite
+):
+    server = await started_fake()
+    server.faults.rewrite("/v5/position/list", rewrite, n=50)
+    try:
+        proc = await runner(server, tmp_path)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        await server.stop()
+
+    assert proc.returncode == 2, err.decode()
+    text = err.decode()
+    assert "refusing to start: an answer from Bybit cannot be read (SPEC E3)" in text
+    assert "Traceback" not in text
+    assert server.requests_to(CREATE)[1:] == []  # only the hand-made entry: nothing sent
+    assert server.engine.position.size == POSITION
+
+
+async def test_issue16_a_server_clock_2_s_ahead_blocks_entries_and_the_stop_goes_out(tmp_path):
+    server = await started_fake()
+    server.faults.shift_clock(2_000)
+    stop_market = asyncio.Event()
+    ticker = asyncio.create_task(market(server, stop_market))
+    try:
+        proc = await runner(server, tmp_path)
+        seen = await read_until(proc, b"no entries: Bybit's clock is 2")
+        # G8 first: the adopted position gets its stop although the clock is off
+        await wait_for(lambda: open_orders(server, "stop"), "the stop with the clock off", 30)
+        await asyncio.sleep(2.0)
+        entries = [cid for cid in created_link_ids(server) if "_en" in cid or "_tk" in cid]
+        server.faults.shift_clock(0)  # the machine's clock is fixed
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+    finally:
+        stop_market.set()
+        await ticker
+        await server.stop()
+
+    assert re.search(rb"Bybit's clock is (19|20)\d\d ms ahead of ours", seen)  # ~2 s, measured
+    assert entries == []  # no entry while the clock is off
+    assert proc.returncode == 0, err.decode()

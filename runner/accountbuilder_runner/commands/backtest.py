@@ -15,6 +15,7 @@ from accountbuilder_runner.backtest import BacktestOptions, run_backtest, stored
 from accountbuilder_runner.commands.argtypes import positive_decimal
 from accountbuilder_runner.console import Console
 from accountbuilder_runner.replay import WARMUP_DAYS, ReplayError
+from accountbuilder_runner.reporting.terminal import render, summary_blocks
 
 EXIT_OK, EXIT_HALTED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, data: Path) -> int:
-    console = Console(quiet=args.quiet)
+    console = Console(quiet=args.quiet, label="backtest")
     try:
         config = load_config(args.config)
         options = BacktestOptions(
@@ -119,24 +120,22 @@ def _run(args: argparse.Namespace, data: Path) -> int:
         console.finish()
         print(f"backtest: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    f = result.summary.to_json()
-    print(
-        f"{f['outcome']}: {f['outcome_reason']}\n"
-        f"trades {f['trades']} (wins {f['wins']}, win rate {_pct(f['winrate'])}), "
-        f"equity ${f['start_equity_usd']} → ${f['end_equity_usd']} "
-        f"({f['start_equity_btc']} → {f['end_equity_btc']} BTC), "
-        f"max drawdown {f['max_drawdown_pct']}%\n"
-        f"{f['candles']} candles in {f['elapsed_s']} s; report in {args.out}/"
-    )
+    print_summary(result, args.out, quiet=args.quiet)
     if args.save_winrate or args.winrate_file is not None:
         _store_winrate(
             result, args.winrate_file or winrate_file.beside_store(config.runner.store_path)
         )
-    return EXIT_HALTED if f["outcome"] in (Outcome.HALTED, Outcome.FAILURE) else EXIT_OK
+    outcome = result.summary.figures["outcome"]
+    return EXIT_HALTED if outcome in (Outcome.HALTED, Outcome.FAILURE) else EXIT_OK
 
 
-def _pct(rate: float | None) -> str:
-    return "n/a" if rate is None else f"{rate * 100:.1f}%"
+def print_summary(result, out: Path, *, quiet: bool) -> None:
+    """The outcome in the plan's words, the summary tables, and where the report is."""
+    f = result.summary.to_json()
+    print(f"{f['outcome']}: {f['outcome_reason']}\n{f['outcome_line']}", flush=True)
+    rich = sys.stdout.isatty() and not quiet
+    render(summary_blocks(result.summary), sys.stdout, rich=rich)
+    print(f"{f['candles']} candles in {f['elapsed_s']} s; report in {out}/")
 
 
 def _store_winrate(result, path: Path) -> None:

@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from accountbuilder.config.loader import ConfigError, load_config
+from accountbuilder.config.yaml_guard import YamlInputError, check, decode, quote
 from accountbuilder.risk.gates import evaluate_entry
 from accountbuilder.risk.render import decision_to_json, render_table
 from accountbuilder.risk.whatif import WhatIfError, parse_whatif
@@ -42,14 +43,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read(path: Path) -> Any:
+    """The input document, refused (located) when it breaks the hostile-input limits."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as e:
         raise WhatIfError(str(path), f"cannot read: {e.strerror}") from None
     try:
+        text = decode(data)
+        check(text, "YAML/JSON")
         return YAML(typ="safe", pure=True).load(text)
-    except YAMLError as e:
-        raise WhatIfError(str(path), f"invalid YAML/JSON: {e}") from None
+    except YamlInputError as e:
+        raise WhatIfError(f"{path}:{e.line}:{e.column}", e.message) from None
+    except (YAMLError, ValueError, IndexError, TypeError) as e:  # ruamel fails on odd scalars
+        raise WhatIfError(str(path), f"invalid YAML/JSON: {quote(str(e), 200)[1:-1]}") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from accountbuilder.store.errors import StoreError
 from accountbuilder.store.sqlite_store import SqliteStore
-from accountbuilder_runner.requests import write_reset_request
+from accountbuilder_runner.requests import (
+    MAX_REASON_CHARS,
+    MAX_WHO_CHARS,
+    check_text,
+    write_reset_request,
+)
 
 DEFAULT_STORE = Path("state/accountbuilder.sqlite")
 
@@ -41,29 +48,60 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_reset(args: argparse.Namespace) -> int:
-    reason = args.reason.strip()
-    if not reason:
-        print("error: --reason must say why the HALT may be lifted", file=sys.stderr)
+    who = args.who if args.who is not None else _os_user()
+    problem = check_text(args.reason, "--reason", MAX_REASON_CHARS) or check_text(
+        who, "--who", MAX_WHO_CHARS
+    )
+    if problem:
+        print(f"error: {problem}: say who decides and why the HALT may be lifted", file=sys.stderr)
         return 2
     if not args.state.exists():
         print(f"error: no store at {args.state} (use --state PATH)", file=sys.stderr)
         return 2
-    try:
-        with SqliteStore.open_readonly(args.state) as store:
-            doc = store.load_session()
-    except StoreError as e:
-        print(f"error: cannot read {args.state}: {e}", file=sys.stderr)
+    stored = _stored_halt(args.state)
+    if isinstance(stored, str):
+        print(f"error: cannot read {args.state}: {stored}", file=sys.stderr)
         return 2
-    halt = (doc or {}).get("halt", {})
-    state = ((doc or {}).get("machines") or {}).get("main", "unknown")  # the one halt machine
-    if state != "HALT":
+    state, halt = stored
+    if state != "HALT":  # the main machine is the one halt machine
         print(f"not halted (state {state}); nothing to reset", file=sys.stderr)
         return 1
-    who = args.who or getpass.getuser()
-    path = write_reset_request(args.state, reason, who, int(time.time() * 1000))
-    reasons = ", ".join(halt.get("reasons", []))
+    try:
+        path = write_reset_request(args.state, args.reason.strip(), who.strip(), _now_ms())
+    except OSError as e:
+        print(f"error: cannot file the request beside {args.state}: {e.strerror}", file=sys.stderr)
+        return 2
+    listed = halt.get("reasons")
+    reasons = ", ".join(map(str, listed)) if isinstance(listed, list) else str(listed or "")
     print(
-        f"reset requested by {who}: HALT ({halt.get('kind')}: {reasons}) -> lifted at the bot's next tick"
+        f"reset requested by {who.strip()}: HALT ({halt.get('kind')}: {reasons}) -> "
+        "answered at the bot's next tick (see `accountbuilder status`)"
     )
     print(f"request: {path}")
     return 0
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""  # refused below as blank: --who is then required
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _stored_halt(store: Path) -> tuple[str, dict[str, Any]] | str:
+    """The main machine's state and the session's ``halt`` facts, or why they cannot be read."""
+    try:
+        with SqliteStore.open_readonly(store) as reader:
+            doc = reader.load_session()
+    except (StoreError, sqlite3.Error, UnicodeDecodeError) as e:  # damaged pages
+        return str(e)
+    doc = doc or {}
+    machines, halt = doc.get("machines") or {}, doc.get("halt") or {}
+    if not isinstance(machines, dict) or not isinstance(halt, dict):
+        return "the session document's 'machines' or 'halt' is not a mapping (a damaged store?)"
+    state = machines.get("main", "unknown")
+    return (state if isinstance(state, str) else "unknown"), halt

@@ -3,7 +3,8 @@
 With no arguments it replays the real BTC 1-minute slice shipped in the package, offline, at
 ``--speed`` simulated seconds per wall second, with a live status line, and prints a summary.
 ``--exchange bybit [--testnet] [--exchange-url URL]`` trades live (``live.run_live``,
-docs/live.md).
+docs/live.md); ``--exchange bybit --dry-run`` trades a simulated account on Bybit's live
+public prices, with no key (``dryrun.run_dry``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from accountbuilder.config.loader import ConfigError, load_config
 from accountbuilder.domain.enums import Outcome
 from accountbuilder.marketdata.candles import CandleFileError, load_candles
+from accountbuilder.store.errors import StoreError
 from accountbuilder_runner import live_args
 from accountbuilder_runner.backtest import date_range_ms
 from accountbuilder_runner.bundled import paper_slice
@@ -27,6 +29,7 @@ from accountbuilder_runner.console import Console
 from accountbuilder_runner.notify import NotifyUrlError, build_notifier
 from accountbuilder_runner.paper import DEFAULT_SPEED, PaperOptions, PaperResult, run_paper
 from accountbuilder_runner.replay import WARMUP_DAYS, ReplayError
+from accountbuilder_runner.reporting.terminal import render, summary_blocks
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate
 
 EXIT_OK, EXIT_HALTED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -39,6 +42,12 @@ package; its first 15 days seed the daily ATR). Works offline. A live line shows
 stop_status, equity in BTC and USD, stage, the last gate decision and its reason, and halts;
 trades and halts are printed as they happen; a summary ends the run. With notification URLs
 configured (ACCOUNTBUILDER_NOTIFY_URLS, docs/notifications.md) it notifies as live does.
+
+--exchange bybit trades live (docs/live.md). --exchange bybit --dry-run is the dry run: the
+real market's prices from Bybit's public REST and WebSocket endpoints (or --exchange-url),
+orders, fills, fees, funding and liquidation simulated, no API key read, nothing sent to any
+account; its own store (default state/dryrun.sqlite) and account file beside it, resumed by a
+restart; --start-equity-usd sizes a new dry account at the first mark. Stop with Ctrl-C.
 """
 
 EPILOG = """\
@@ -71,7 +80,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--exchange",
         choices=("sim", "bybit"),
         default="sim",
-        help="sim: paper trading (default); bybit: live trading, see docs/live.md",
+        help="sim: paper trading (default); bybit: live trading, or with --dry-run a simulated "
+        "account on Bybit's live prices; see docs/live.md",
     )
     p.add_argument(
         "--speed",
@@ -95,27 +105,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="PATH",
         help=f"SQLite store of the paper account (default {DEFAULT_STATE}); an "
-        "earlier one is kept as PATH.prev. Live: runner_config.yaml store_path",
+        "earlier one is kept as PATH.prev. Live: runner_config.yaml store_path. Dry run: "
+        "state/dryrun.sqlite",
     )
     p.add_argument(
         "--start-equity-usd",
         type=positive_decimal,
         default=None,
         metavar="USD",
-        help="paper account size (default: runner_config.yaml, 100)",
+        help="paper (and new dry-run) account size (default: runner_config.yaml, 100)",
     )
     p.add_argument("--quiet", action="store_true", help="no status line; only the summary")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --exchange bybit: trade a simulated account on Bybit's live public prices "
+        "(REST + public WebSocket); no API key is read and no private request can be sent; "
+        "own store (default state/dryrun.sqlite); see docs/live.md 'Dry run first'",
+    )
     live_args.add_arguments(p)  # --testnet, --exchange-url, --key-file (with --exchange bybit)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.exchange == "bybit" and args.dry_run:
+        from accountbuilder_runner import dryrun  # imports ccxt: only on the live market
+
+        return dryrun.run_dry(args)
+    if args.dry_run:
+        print("run: --dry-run needs --exchange bybit (the live market's prices)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.exchange == "bybit":
         from accountbuilder_runner import live  # imports ccxt: only when trading live
 
         return live.run_live(args)
     args.state = args.state or DEFAULT_STATE
-    console = Console(quiet=args.quiet)
+    console = Console(quiet=args.quiet, label="paper")
     try:
         config = load_config(args.config)
         winrate = resolve_winrate(config, args.state)
@@ -144,39 +169,28 @@ def run(args: argparse.Namespace) -> int:
         ReplayError,
         WinrateFileError,
         NotifyUrlError,
+        StoreError,
         OSError,
     ) as e:
         print(f"run: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(summary_text(result, args.state))
+    print_summary(result, args.state, quiet=args.quiet)
     if result.interrupted:
         return EXIT_INTERRUPTED
     outcome = result.summary.figures["outcome"]
     return EXIT_HALTED if outcome in (Outcome.HALTED, Outcome.FAILURE) else EXIT_OK
 
 
-def _counts(counts: dict[str, int]) -> str:
-    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return ", ".join(f"{k} {v}" for k, v in items) or "none"
-
-
-def summary_text(result: PaperResult, state: Path) -> str:
-    """The end-of-run summary (stdout)."""
+def print_summary(result: PaperResult, state: Path, *, quiet: bool) -> None:
+    """The end-of-run summary (stdout): the outcome in the plan's words, the tables (rich on a
+    terminal, plain otherwise), where the store is."""
     f = result.summary.figures
-    rate = "n/a" if f["winrate"] is None else f"{f['winrate'] * 100:.1f}%"
     head = "paper run interrupted" if result.interrupted else "paper run finished"
-    lines = [
-        f"{head}: {f['outcome']} — {f['outcome_reason']}",
-        f"  trades {f['trades']}, wins {f['wins']}, win rate {rate}",
-        f"  equity start ${f['start_equity_usd']} ({f['start_equity_btc']} BTC) → "
-        f"end ${f['end_equity_usd']} ({f['end_equity_btc']} BTC); "
-        f"max drawdown {f['max_drawdown_pct']}%",
-        f"  halts by reason: {_counts(f['halts'])}",
-        f"  rejects by reason: {_counts(f['rejects'])}",
-        f"  store {state} (`accountbuilder status --state {state}` reads it)",
-    ]
+    print(f"{head}: {f['outcome']} — {f['outcome_reason']}\n{f['outcome_line']}", flush=True)
+    render(summary_blocks(result.summary), sys.stdout, rich=sys.stdout.isatty() and not quiet)
+    lines = [f"store {state} (`accountbuilder status --state {state}` reads it)"]
     if result.moved is not None:
-        lines.append(f"  the previous paper store was kept as {result.moved}")
+        lines.append(f"the previous paper store was kept as {result.moved}")
     if result.duplicates:
-        lines.append(f"  intents not recorded twice: {', '.join(result.duplicates[:5])}")
-    return "\n".join(lines)
+        lines.append(f"intents not recorded twice: {', '.join(result.duplicates[:5])}")
+    print("\n".join(lines))

@@ -197,3 +197,18 @@ def started_notice(detail: str, facts: AccountFacts) -> Notice:
 
 def stopped_notice(detail: str, facts: AccountFacts) -> Notice:
     return Notice(E.LIFECYCLE, L.INFO, "stopped", f"stopped: {detail}\n{facts.lines()}")
+
+
+# ----------------------------------------------------------------------------- store (I4)
+def store_failing_notice(detail: str, facts: AccountFacts) -> Notice:
+    """The store cannot commit: entries stop, the stop and a close still go out."""
+    body = (
+        f"the store cannot commit ({detail}): no entries until it can; the stop, its amends "
+        f"and a reduce-only close still go out; free disk space (I4)\n{facts.lines()}"
+    )
+    return Notice(E.HALT, L.CRITICAL, "store failing: entries blocked", body, Tone.FAILURE)
+
+
+def store_recovered_notice(facts: AccountFacts) -> Notice:
+    body = f"the store commits again: entries resume after the block (I4)\n{facts.lines()}"
+    return Notice(E.RECOVERY, L.INFO, "store recovered", body, Tone.SUCCESS)

@@ -72,6 +72,7 @@ class Notifier:
         self._trouble: set[str] = set()  # stop states already told since the last ACTIVE
         self._success_known = False
         self._review_told = False
+        self._store_failing = False
 
     def attach(self, core: TradingCore) -> None:
         """Watch the stop machine; a SUCCESS already reached before this run is not news."""
@@ -99,6 +100,17 @@ class Notifier:
         if review:
             self._review_told = True
             self._emit(n.review_notice(facts))
+
+    def store_failed(self, now_ms: int, core: TradingCore, detail: str) -> None:
+        """A commit failed (full disk, I/O error): told once until a commit succeeds."""
+        if not self._store_failing:
+            self._store_failing = True
+            self._emit(n.store_failing_notice(detail, facts_of(core, now_ms, self.equity_of)))
+
+    def store_ok(self, now_ms: int, core: TradingCore) -> None:
+        if self._store_failing:
+            self._store_failing = False
+            self._emit(n.store_recovered_notice(facts_of(core, now_ms, self.equity_of)))
 
     def on_day(self, metrics: DailyMetrics, complete: bool) -> None:
         self._emit(n.daily_notice(metrics, complete))

@@ -9,10 +9,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from accountbuilder.emergency.halt_log import HaltLogEntry, HaltLogEvent
-from accountbuilder_runner.reporting.html import counts_table, render_html, table
+from accountbuilder_runner.reporting.blocks import summary_blocks
+from accountbuilder_runner.reporting.html import (
+    block_table,
+    counts_table,
+    render_html,
+    side_by_side,
+    table,
+)
+from accountbuilder_runner.reporting.months import MONTH_COLUMNS, MonthRow, totals
 from accountbuilder_runner.reporting.summary import Summary
 from accountbuilder_runner.reporting.tables import (
     DECISION_COLUMNS,
@@ -23,6 +32,7 @@ from accountbuilder_runner.reporting.tables import (
     trade_rows,
     write_csv,
 )
+from accountbuilder_runner.reporting.why import WhyNoTrades
 
 __all__ = ["ReportFiles", "halt_episodes", "write_report"]
 
@@ -75,11 +85,18 @@ def write_report(out_dir: Path, summary: Summary, *, plot: bool = True) -> Repor
         from accountbuilder_runner.reporting.plot import plot_equity  # matplotlib: only if asked
 
         title = f"{figures.get('data', {}).get('file', '')}  {figures['from']} → {figures['to']}"
-        plot_equity(files.png, summary.path, c.closed, halt_episodes(c.halts), title)
+        plot_equity(files.png, summary, halt_episodes(c.halts), title)
+    r = summary.report
+    moments, plan, stats, _ = summary_blocks(summary)
+    top = block_table(moments) + side_by_side(
+        ("Plan targets (H2, H3)", block_table(plan)),
+        ("Trader statistics", block_table(stats)),
+    )
     sections = [
+        ("Per month (trades by exit month; equity at the month's end)", _months_html(r.months)),
+        ("Why no trades: refusals by gate, in SPEC D's chain order", _why_html(r.why)),
         ("Halts (halts.csv)", table(HALT_COLUMNS, halts)),
         ("Halts by reason", counts_table(figures["halts"], "reason")),
-        ("Rejected entries by reason", counts_table(figures["rejects"], "reason")),
         ("Trades (trades.csv)", table(TRADE_COLUMNS, trades)),
         ("Data gaps (never filled)", _gaps_html(figures.get("gaps", {}))),
         (
@@ -87,7 +104,7 @@ def write_report(out_dir: Path, summary: Summary, *, plot: bool = True) -> Repor
             table(DECISION_COLUMNS, decisions, limit=200),
         ),
     ]
-    files.html.write_text(render_html(figures, files.png, sections), encoding="utf-8")
+    files.html.write_text(render_html(figures, files.png, top, sections), encoding="utf-8")
     return files
 
 
@@ -97,3 +114,20 @@ def _gaps_html(gaps: dict) -> str:
         return "<p class=note>none</p>"
     rows = [(gaps["count"], gaps["missing_bars"], largest["from"], largest["bars"])]
     return table(("gaps", "missing bars", "largest from", "largest bars"), rows)
+
+
+def _months_html(rows: Sequence[MonthRow]) -> str:
+    return table(MONTH_COLUMNS, [m.cells() for m in (*rows, totals(rows))])
+
+
+def _why_html(why: WhyNoTrades) -> str:
+    gates = [
+        (g.gate, g.rules, g.count, f"{g.count / why.refusals * 100:.1f} %", _reasons(g.reasons))
+        for g in why.by_gate
+    ]
+    head = f"<p><b>{escape(why.label.capitalize())}:</b> {escape(why.text)}</p>"
+    return head + table(("gate", "rules", "refusals", "share", "reasons"), gates)
+
+
+def _reasons(reasons: Sequence[tuple[str, int]]) -> str:
+    return ", ".join(f"{r} {n:,}" for r, n in reasons)

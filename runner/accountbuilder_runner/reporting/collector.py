@@ -16,12 +16,13 @@ import numpy as np
 
 from accountbuilder.core.kit import Outbox
 from accountbuilder.core.orchestrator import TradingCore
-from accountbuilder.domain.enums import Side
+from accountbuilder.domain.enums import Side, Stage
 from accountbuilder.emergency.halt_log import HaltLogEntry
 from accountbuilder.exchange.sim.ledger import Ledger
 from accountbuilder.marketdata.candles import CandleArrays
 from accountbuilder.records.decision_log import DecisionRecord
 from accountbuilder.records.trade_log import TradeEntryRecord, TradeExitRecord
+from accountbuilder_runner.reporting.why import RefusalLog
 
 
 @dataclass(slots=True)
@@ -124,9 +125,11 @@ class Collector:
         self.entries: dict[str, TradeEntryRecord] = {}
         self.closed: list[ClosedTrade] = []
         self.notes: Counter = Counter()
+        self.refusals = RefusalLog()
         self._ledger: Ledger | None = None
         self._seg_ts: list[int] = []
         self._segments: list[tuple[float, int, float]] = []  # wallet, signed contracts, value
+        self._exact: list[tuple[Decimal, int, Decimal]] = []  # the same, exact
         self._last: tuple[Decimal, int, Decimal] | None = None
 
     def bind(self, ledger: Ledger, start_ms: int) -> None:
@@ -136,8 +139,10 @@ class Collector:
 
     # ---------------------------------------------------------------- driver callbacks
     def on_outbox(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
+        atr = _atr_seen(core) if out.decisions else None
         for d in out.decisions:
             self.decisions.add(d)
+            self.refusals.add(d, None if atr is None else (atr, _atr_need(core, d)))
         self.halts.extend(out.halts)
         for t in out.trades:
             if isinstance(t, TradeEntryRecord):
@@ -162,6 +167,7 @@ class Collector:
         sign = -1 if led.side is Side.SHORT else 1
         self._seg_ts.append(now_ms)
         self._segments.append((float(led.wallet_btc), sign * led.contracts, float(led.value_btc)))
+        self._exact.append((led.wallet_btc, sign * led.contracts, led.value_btc))
 
     # ---------------------------------------------------------------- results
     @property
@@ -170,6 +176,21 @@ class Collector:
         closed = {c.exit.entry_client_id for c in self.closed}
         open_ = [e for cid, e in self.entries.items() if cid not in closed]
         return open_[-1] if open_ else None
+
+    @property
+    def start_btc(self) -> Decimal:
+        """The equity (the wallet) when the ledger was bound: ``B₀``."""
+        return self._exact[0][0]
+
+    def exact_equity_btc(self, ts_ms: int, mark: Decimal) -> Decimal:
+        """Equity in BTC after the tick at ``ts_ms``, at ``mark``, exactly (SPEC A1, A2)."""
+        i = max(int(np.searchsorted(np.asarray(self._seg_ts), ts_ms, "right")) - 1, 0)
+        wallet, signed, value = self._exact[i]
+        if signed == 0:
+            return wallet
+        if signed > 0:
+            return wallet + value - Decimal(signed) / mark
+        return wallet + Decimal(-signed) / mark - value
 
     def equity_path(self, arrays: CandleArrays, first_index: int) -> EquityPath:
         """Equity (BTC, and USD at the close) at each replayed candle's close (SPEC A1)."""
@@ -183,3 +204,14 @@ class Collector:
         upnl = np.where(signed >= 0, value - signed / mark, -signed / mark - value)
         upnl = np.where(signed == 0, 0.0, upnl)
         return EquityPath(ts, mark, wallet + upnl)
+
+
+def _atr_seen(core: TradingCore | None) -> Decimal | None:
+    """The ATR_pct_24h the volatility gate (D2) read at this tick."""
+    return None if core is None else core.kit.view.atr_pct_24h()
+
+
+def _atr_need(core: TradingCore, d: DecisionRecord) -> Decimal:
+    """The threshold D2 applied: the evaluated stage's ``atr_min_pct`` (B2)."""
+    stage = d.stage if d.stage is not None else Stage.S1
+    return core.kit.config.stage.stages.for_stage(stage).atr_min_pct

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 
@@ -41,12 +41,22 @@ def bounded(
     return AfterValidator(check)
 
 
+def _not_a_bool(value: Any) -> Any:
+    # pydantic reads ``true`` as 1 in lax mode: a typo like ``max_trades_per_day: true`` must fail
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "true/false is not a number")
+    return value
+
+
+NOT_A_BOOL = BeforeValidator(_not_a_bool)
+
+
 def Dec(lo: Any = None, hi: Any = None, **kw: Any) -> Any:  # noqa: N802 - reads like a type
     """``Decimal`` within bounds; floats in YAML are read through ``str`` so 0.1 stays 0.1."""
     lo_d = None if lo is None else Decimal(str(lo))
     hi_d = None if hi is None else Decimal(str(hi))
-    return Annotated[Decimal, Field(allow_inf_nan=False), bounded(lo_d, hi_d, **kw)]
+    return Annotated[Decimal, Field(allow_inf_nan=False), NOT_A_BOOL, bounded(lo_d, hi_d, **kw)]
 
 
 def Int(lo: int | None = None, hi: int | None = None, **kw: Any) -> Any:  # noqa: N802
-    return Annotated[int, Field(strict=False), bounded(lo, hi, **kw)]
+    return Annotated[int, Field(strict=False), NOT_A_BOOL, bounded(lo, hi, **kw)]

@@ -17,9 +17,12 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import YAMLError
 
 from accountbuilder.config.models import FILE_MODELS, AppConfig, ConfigFile, Frozen
+from accountbuilder.config.yaml_guard import YamlInputError, check, decode, quote
+
+MAX_PROBLEMS = 20  # listed per error; the rest are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +39,14 @@ class ConfigProblem:
 
 
 class ConfigError(Exception):
-    """One or more problems in config files; ``str()`` lists one per line."""
+    """One or more problems in config files; ``str()`` lists one per line (the first 20)."""
 
     def __init__(self, problems: Sequence[ConfigProblem]):
         self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        lines = [str(p) for p in self.problems[:MAX_PROBLEMS]]
+        if len(self.problems) > MAX_PROBLEMS:
+            lines.append(f"... and {len(self.problems) - MAX_PROBLEMS} more problems")
+        super().__init__("\n".join(lines))
 
 
 def defaults_dir() -> Path:
@@ -80,8 +86,8 @@ def _to_plain(node: Any) -> Any:
 def _position(root: Any, loc: Sequence[Any], *, key: bool) -> tuple[int, int]:
     """1-based (line, column) of the deepest node of ``loc`` present in the document."""
     node, line, col = root, 0, 0
-    if isinstance(root, CommentedMap | CommentedSeq):
-        line, col = root.lc.line, root.lc.col
+    if isinstance(root, CommentedMap | CommentedSeq) and root.lc.line is not None:
+        line, col = root.lc.line, root.lc.col  # an empty document has no position
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:
             kl, kc, vl, vc = node.lc.data[part]
@@ -107,8 +113,8 @@ def _message(err: dict[str, Any]) -> str:
         return err["msg"]  # secret_value: the value may hold a token and is never shown
     if kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
-        return f"{value!r} is not allowed (allowed: {expected})"
-    return f"{value!r}: {err['msg']}"
+        return f"{quote(value)} is not allowed (allowed: {expected})"
+    return f"{quote(value)}: {quote(err['msg'], 200)[1:-1]}"
 
 
 def _allowed_keys(model: type[Frozen], loc: Sequence[Any]) -> str:
@@ -132,20 +138,29 @@ def _problems(
         if e["type"] == "extra_forbidden":
             allowed = _allowed_keys(model, loc)
             msg = f"unknown key (allowed: {allowed})" if allowed else msg
-        yield ConfigProblem(file, line, col, ".".join(str(p) for p in loc), msg)
+        yield ConfigProblem(file, line, col, quote(".".join(str(p) for p in loc))[1:-1], msg)
 
 
 def _read(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as e:
         raise ConfigError([ConfigProblem(str(path), 0, 0, "", f"cannot read: {e.strerror}")]) from e
     try:
+        text = decode(data)
+        check(text)  # limits first: nothing is built from a hostile document
         return _yaml().load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
+    except YamlInputError as e:
+        raise ConfigError([ConfigProblem(str(path), e.line, e.column, "", e.message)]) from None
+    # A duplicate key, a value the loader refuses, or one of ruamel's own failures on an odd
+    # scalar (IndexError/TypeError inside its constructor): located when ruamel says where.
+    except (YAMLError, ValueError, IndexError, TypeError) as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = ConfigProblem(str(path), line, col, "", f"invalid YAML: {e.problem or e}")
+        message = getattr(e, "problem", None) or e
+        problem = ConfigProblem(
+            str(path), line, col, "", f"invalid YAML: {quote(str(message), 200)[1:-1]}"
+        )
         raise ConfigError([problem]) from None
 
 

@@ -1,7 +1,7 @@
 """What the ticks a replay skipped over a standing refusal recorded (``core.wake``).
 
 While a refusal stands, every tick records it again; the signal it names may still move: the
-grid level and the ATR spacing follow the mark, and the standing signal of G3 is replaced by
+grid level follows the mark, and the standing signal of G3 is replaced by
 each new proposal (the maker-timeout count being 0, ``MakerTimeouts.adopt`` is a plain key
 comparison). ``skipped`` replays exactly that over the skipped marks: the signal source's keys
 for the whole path at once (``GridSignal.path_keys``), a proposal at each tick where the key
@@ -19,7 +19,6 @@ import numpy as np
 from accountbuilder.core.kit import Kit
 from accountbuilder.core.state import SessionState
 from accountbuilder.core.wake import Wake
-from accountbuilder.marketdata.view import atr_pct_at
 from accountbuilder.records.decision_log import DecisionRecord
 from accountbuilder.signal.source import SignalInputs
 
@@ -33,8 +32,8 @@ def skipped(kit: Kit, s: SessionState, wake: Wake, ts_ms: np.ndarray, marks: np.
         return []
     if not wake.catch_up:
         return [(replace(record, ts_ms=int(ts_ms[-1])), int(ts_ms.size))]
-    atr, signal = kit.view.atr, kit.signal
-    keys = signal.path_keys(atr.value, marks)
+    daily, signal = kit.view.atr_pct_daily(), kit.signal
+    keys = signal.path_keys(daily, marks)
     before = np.asarray([signal.key_of(s.maker.standing)], dtype=np.int64)
     changed = np.flatnonzero(np.any(keys != np.concatenate([before, keys[:-1]]), axis=1))
     side, sid, ids = s.maker.standing.side, record.signal_id, {}
@@ -54,7 +53,7 @@ def skipped(kit: Kit, s: SessionState, wake: Wake, ts_ms: np.ndarray, marks: np.
 
 
 def _adopt(kit: Kit, s: SessionState, now_ms: int, mark: float, expected_id: str) -> None:
-    inputs = SignalInputs(now_ms, Decimal(repr(mark)), atr_pct_at(kit.view.atr, mark))
+    inputs = SignalInputs(now_ms, Decimal(repr(mark)), kit.view.atr_pct_daily())
     signal = s.maker.replace_with(kit.signal.propose(inputs))
     if signal.signal_id != expected_id:
         raise AssertionError(f"catch-up: {signal.signal_id} proposed, {expected_id} expected")

@@ -74,7 +74,8 @@ class TradingCore:
         s.orders.prune(keep_ms, now_ms, frozenset(keep))
 
     def _degraded(self, now_ms: int, out: Outbox) -> bool:
-        """F3: DEGRADED blocks entries; with a position open, reconcile by REST every 1 s."""
+        """F3: DEGRADED blocks entries; with a position open, reconcile by REST every 1 s.
+        After a stream gap (a reconnect), a few reconciles 1 s apart find what it lost."""
         ws = self.kit.ws
         if ws is None:
             return False
@@ -82,5 +83,5 @@ class TradingCore:
         open_ = view.position is not None and view.position.contracts > 0
         if ws.reconcile_due(now_ms, open_):
             ws.on_reconcile(now_ms)
-            out.commands.append(Reconcile("degraded"))
+            out.commands.append(Reconcile("ws"))
         return not ws.status(now_ms).healthy

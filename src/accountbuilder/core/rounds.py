@@ -64,7 +64,10 @@ class Rounds:
             results = await self._send(now_ms, sendable)
             out = self._core_tick(now_ms, [*unsent, *results, *self.take_events()])
         else:
-            self.carried = list(out.commands)  # sent next tick, after this state is committed
+            # The last round's outbox is committed now (its order moves, its state) and its
+            # commands are sent next tick: nothing the core decided is lost between ticks.
+            sendable, unsent = self._commit(now_ms, out)
+            self.carried, self.pending = sendable, [*self.pending, *unsent]
         return first
 
     def _core_tick(self, now_ms: int, events: list[ExchangeEvent]) -> Outbox:

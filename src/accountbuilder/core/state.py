@@ -49,6 +49,7 @@ class SessionState:
     trade: OpenTrade | None = None
     stop_track: StopTrack = field(default_factory=StopTrack)
     entry_signal_id: str | None = None  # the signal of the working entry (ENTRY_PENDING)
+    entry_evaluated_ms: int | None = None  # F6: an entry is evaluated at most once per tick
     seq: int = 0  # increasing counter for amend/cancel intent ids
     # the last refusal and how long it stands (core.wake); not persisted: a restart re-evaluates
     refusal: StandingRefusal | None = field(default=None, compare=False, repr=False)
@@ -93,6 +94,7 @@ class SessionState:
             "trade": None if self.trade is None else self.trade.to_dict(),
             "stop_track": self.stop_track.to_dict(),
             "entry_signal_id": self.entry_signal_id,
+            "entry_evaluated_ms": self.entry_evaluated_ms,
             "seq": self.seq,
         }
 
@@ -117,6 +119,7 @@ class SessionState:
                 trade=None if trade is None else OpenTrade.from_dict(trade),
                 stop_track=StopTrack.from_dict(d["stop_track"]),
                 entry_signal_id=d["entry_signal_id"],
+                entry_evaluated_ms=d.get("entry_evaluated_ms"),
                 seq=int(d["seq"]),
             )
         except (KeyError, TypeError, ValueError, ArithmeticError) as e:

@@ -96,7 +96,7 @@ def _refusal_wake(kit: Kit, s: SessionState, now_ms: int, refusal: StandingRefus
     catch_up = (
         s.maker.count == 0
         and s.maker.standing is not None
-        and (kit.view.atr.value is not None or grid.spacing_mode == "fixed")
+        and (kit.view.atr_pct_daily() is not None or grid.spacing_mode == "fixed")
         and getattr(kit.signal, "path_keys", None) is not None
         and len(grid.side_choices()) == 1
     )
@@ -153,10 +153,10 @@ def _signal_standing(kit: Kit, s: SessionState, now_ms: int) -> Standing | None:
     view = kit.view
     if standing_of is None or s.maker.standing is None:
         return None
-    inputs = SignalInputs(now_ms, view.mark_price, view.atr_pct_24h(), view.mean_price_24h())
+    inputs = SignalInputs(now_ms, view.mark_price, view.atr_pct_daily(), view.mean_price_24h())
     if not s.maker.stands(kit.signal.propose(inputs)):
         return None
-    return standing_of(inputs, view.atr.value)
+    return standing_of(inputs)
 
 
 def _entries_read_every_candle(kit: Kit, s: SessionState) -> bool:

@@ -150,6 +150,19 @@ class AccountAnswerInvalid(ExchangeEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ClockOffsetMeasured(ExchangeEvent):
+    """The exchange's clock minus ours (issue 16 §7). Beyond ``limit_ms`` no entry is made;
+    stop supervision goes on (requests are signed with the measured offset)."""
+
+    offset_ms: int
+    limit_ms: int = 1_000
+
+    @property
+    def in_sync(self) -> bool:
+        return abs(self.offset_ms) <= self.limit_ms
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoreUnavailable(ExchangeEvent):
     """The store could not commit a round (full disk, I/O error): entries stop (SPEC I4).
 

@@ -68,6 +68,8 @@ class ReasonCode(StrEnum):
     BLOCK_LATENCY = "BLOCK_LATENCY"
     BLOCK_RECONCILE = "BLOCK_RECONCILE"
     BLOCK_STORE = "BLOCK_STORE"  # I4: the store cannot commit: no entries until it can
+    BLOCK_ENTRY_REFUSED = "BLOCK_ENTRY_REFUSED"  # the exchange refused an entry: wait 5 min
+    BLOCK_CLOCK = "BLOCK_CLOCK"  # issue 16 §7: the clock is off Bybit's by more than 1 s
     FEE_SPIKE = "FEE_SPIKE"  # G10/D8 tightening window
 
     # --- machine guard refusals -----------------------------------------------------------
@@ -83,7 +85,6 @@ class ReasonCode(StrEnum):
     BACKOFF_NOT_ELAPSED = "BACKOFF_NOT_ELAPSED"
     PROTECTED_LONG_ENOUGH = "PROTECTED_LONG_ENOUGH"  # G8: unprotected for less than 10 s
     CONFIRM_NOT_DUE = "CONFIRM_NOT_DUE"  # G8/F4: the next 5 s check has not come
-    CONFIRM_NOT_EXHAUSTED = "CONFIRM_NOT_EXHAUSTED"  # G8: fewer than 3 unconfirmed tries
     MARK_NOT_BEYOND_TRIGGER = "MARK_NOT_BEYOND_TRIGGER"  # G6: the stop can be placed
     CLOSE_RETRY_NOT_DUE = "CLOSE_RETRY_NOT_DUE"  # G8: the refused close waits its backoff
     ALREADY_HALTED = "ALREADY_HALTED"  # G8: the 10-second rule has raised its HALT

@@ -1,7 +1,11 @@
 """Typed exchange errors of the port. Adapters map venue errors to these in one place.
 
-A timeout on a create/amend/cancel is ``OutcomeUnknown``: the order may or may not exist, and
-the caller resolves it by looking the client id up (SPEC G2). It is never "rejected".
+Every outcome of a create/amend/cancel is either definite — accepted (an ``OrderAck``), or
+refused with a known code (a ``Rejected`` subclass; ``RateLimited``/``AuthError`` for requests
+the venue never processed) — or ambiguous: ``OutcomeUnknown`` (a timeout, a lost connection,
+HTTP 5xx, an unreadable or partial answer, an answer without ``retCode``). After an ambiguous
+outcome the order may or may not exist; the caller looks the client id up before sending
+anything else (SPEC G2). An ambiguous outcome is never "rejected".
 """
 
 from __future__ import annotations
@@ -49,20 +53,51 @@ class ReduceOnlyViolation(Rejected):
     """A reduce-only order would not reduce the position (Bybit 110017)."""
 
 
+class TooManyConditionalOrders(Rejected):
+    """The symbol already has the most conditional orders allowed (Bybit 110009: 10)."""
+
+
+class PriceOutOfRange(Rejected):
+    """The order's price is outside the band the exchange allows around the mark (110003)."""
+
+
+class MarginModeRefused(Rejected):
+    """The account-wide margin mode was not changed (Bybit 3400045, or refused before sending
+    because other positions or orders exist); ``reasons`` are the venue's own explanations."""
+
+    def __init__(
+        self, message: str = "", *, code: int | None = None, reasons: tuple[str, ...] = ()
+    ):
+        super().__init__(message, code=code)
+        self.reasons = reasons
+
+
 class AuthError(ExchangeError):
     """Bad key, signature, timestamp or permission (Bybit 10003/10004/10005/10010)."""
 
 
+class TimestampOutsideWindow(AuthError):
+    """The request's timestamp was outside the venue's receive window (Bybit 10002): the
+    local clock is off; the request was not processed."""
+
+
 class PermissionRefused(AuthError):
-    """The key has a permission the bot refuses to run with (withdrawals)."""
+    """The key holds a permission the bot refuses to run with (anything beyond contract
+    orders, positions and reads: transfers, withdrawals, spot, fiat ...)."""
+
+
+class UnsupportedAccount(ExchangeError):
+    """The account is in a mode the bot does not trade in (account type, position mode);
+    the message says what to change on the exchange."""
 
 
 class OutcomeUnknown(ExchangeError):
-    """The request may or may not have taken effect (timeout, connection lost)."""
+    """The request may or may not have taken effect (timeout, connection lost, 5xx, an
+    answer without ``retCode`` or unreadable): look the client id up before anything else."""
 
 
 class ExchangeUnavailable(ExchangeError):
-    """The exchange could not be reached or answered 5xx; nothing was changed."""
+    """A read could not be answered (unreachable, 5xx, a venue-side timeout); it changed nothing."""
 
 
 class MalformedResponse(ExchangeError):

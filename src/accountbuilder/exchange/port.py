@@ -3,6 +3,11 @@
 Implemented by ``exchange.sim.SimExchange`` (paper, backtest, scenario tests) and by the
 ccxt-based Bybit adapter (live). Methods raise the typed errors of ``exchange.errors``.
 All ids are client ids (Bybit ``orderLinkId``); every order is one-way (``positionIdx=0``).
+
+Acks are not evidence (SPEC G8, F4): ``place_order``, ``amend_order`` and ``cancel_order``
+return an ``OrderAck`` once the exchange accepted the request, and nothing about the order's
+state. The state comes as ``OrderUpdated`` events from ``events()``, or from ``fetch_order``
+(the core reads it when no update came within 5 s).
 """
 
 from __future__ import annotations
@@ -85,35 +90,44 @@ class ExchangePort(Protocol):
         """Wallet balance and unrealised PnL in BTC."""
 
     async def fetch_position(self) -> ExchangePosition:
-        """The BTCUSD position with the exchange's liquidation price."""
+        """The BTCUSD position with the exchange's liquidation price.
+
+        An answer that cannot be the position (no list, no BTCUSD row, non-numeric figures,
+        an unknown side) raises ``MalformedResponse`` (SPEC E3); "flat" comes only from a
+        well-formed BTCUSD row of size 0.
+        """
 
     async def fetch_settings(self) -> AccountSettings:
-        """Position mode, margin mode and leverage in force."""
-
-    async def set_one_way(self) -> None:
-        """Switch to one-way mode; only allowed with nothing open (SPEC F7)."""
+        """Position mode, margin mode and leverage in force (the bot never switches the
+        position mode: BTCUSD inverse is one-way, F7 is verified at start)."""
 
     async def set_margin_mode(self, mode: MarginMode) -> None:
-        """Set isolated/cross; only allowed with nothing open (SPEC C5)."""
+        """Set isolated/cross; only allowed with nothing open (SPEC C5). ``MarginModeRefused``
+        when the exchange (or, for an account-wide mode, another position) refuses it."""
 
     async def set_leverage(self, leverage: Decimal) -> None:
         """Set leverage. "Not modified" is success. Callers only ever lower it (SPEC B3)."""
 
     # --- orders --------------------------------------------------------------------------
-    async def place_order(self, spec: OrderSpec) -> Order:
-        """Place an order (limit/PostOnly/IOC/market or a conditional stop); return the ack.
+    async def place_order(self, spec: OrderSpec) -> OrderAck:
+        """Send an order (limit/PostOnly/IOC/market or a conditional stop); return the ack.
 
-        A PostOnly that would cross raises ``PostOnlyWouldTake``; a reused client id raises
-        ``DuplicateClientId``; a timeout raises ``OutcomeUnknown``.
+        A refusal with a known code raises a ``Rejected`` subclass (a reused client id:
+        ``DuplicateClientId``); an ambiguous outcome raises ``OutcomeUnknown``. A PostOnly that
+        would cross raises ``PostOnlyWouldTake`` where the exchange says so at once (the
+        simulator); Bybit acks it and then reports an ``OrderUpdated`` with status REJECTED and
+        ``reject_reason`` ``EC_PostOnlyWillTakeLiquidity``.
         """
 
     async def amend_order(
         self, client_id: str, *, qty: int | None = None, trigger_price: Decimal | None = None
-    ) -> Order:
-        """Amend qty and/or trigger price in place (SPEC G7); ``OrderNotFound`` if vanished."""
+    ) -> OrderAck:
+        """Ask to amend qty and/or trigger price in place (SPEC G7); ``OrderNotFound`` if it
+        vanished. The amended order is confirmed only by an ``OrderUpdated`` (or a lookup)."""
 
-    async def cancel_order(self, client_id: str) -> Order:
-        """Cancel an open order; ``OrderNotFound`` if it is already gone."""
+    async def cancel_order(self, client_id: str) -> OrderAck:
+        """Ask to cancel an open order; ``OrderNotFound`` if it is already gone. The cancel is
+        confirmed only by an ``OrderUpdated`` (or a lookup)."""
 
     async def fetch_order(self, client_id: str) -> Order | None:
         """Look an order up by client id, open or recently closed; ``None`` if unknown."""

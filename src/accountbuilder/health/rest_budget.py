@@ -9,12 +9,16 @@ deadline, see ``acquire``) or drops it.
 
 The window is closed: a call stamped ``t`` counts until ``t + 60 000`` inclusive, so any
 closed 60 s interval holds at most 90 calls (Bybit's own window edge cannot catch us out).
+
+Across restarts the window must not start empty (8 quick restarts once sent 131 calls in 60 s):
+a budget is built from the ``history`` of calls a previous process made, and ``on_grant`` is
+told of every grant before the call is sent, so the runner can record it first.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from accountbuilder.constants import REST_BUDGET_MAX_CALLS, REST_BUDGET_WINDOW_MS
@@ -40,11 +44,17 @@ class RestBudget:
         max_calls: int = REST_BUDGET_MAX_CALLS,
         reserve: int = PROTECTIVE_RESERVE,
         window_ms: int = REST_BUDGET_WINDOW_MS,
+        *,
+        history: Iterable[int] = (),
+        on_grant: Callable[[Grant], None] | None = None,
     ) -> None:
+        """``history``: stamps (UTC ms) of calls already made, e.g. by the process before a
+        restart; ``on_grant``: called with each grant, before the caller sends the call."""
         if not 0 <= reserve < max_calls or window_ms <= 0:
             raise ValueError("need 0 <= reserve < max_calls and a positive window")
         self.max_calls, self.reserve, self.window_ms = max_calls, reserve, window_ms
-        self._sent: deque[int] = deque()
+        self._sent: deque[int] = deque(sorted(history))
+        self.on_grant = on_grant
 
     def limit(self, protective: bool) -> int:
         """How many calls may be in the window when a call of this class is granted."""
@@ -68,7 +78,10 @@ class RestBudget:
             }
             return Denial(ReasonCode.REST_BUDGET_EXHAUSTED, figures)
         self._sent.append(now)
-        return Grant(now, protective, len(self._sent))
+        grant = Grant(now, protective, len(self._sent))
+        if self.on_grant is not None:
+            self.on_grant(grant)
+        return grant
 
     def wait_time_ms(
         self, now_ms: int, protective: bool, deadline_ms: int | None = None

@@ -28,6 +28,7 @@ from accountbuilder.domain.reasons import Denial, ReasonCode
 WS_RECOVERY_MS = 30_000  # hysteresis: clean traffic needed to leave DEGRADED (our choice)
 DEGRADED_HALT_MS = 60_000  # SPEC F3: DEGRADED this long in a row -> HALT (temporary)
 RECONCILE_INTERVAL_MS = 1_000  # SPEC F3: REST reconcile every 1 s while DEGRADED, position open
+GAP_RECONCILES = 3  # after a dropped event: 3 reconciles 1 s apart, so F5 can act on a mismatch
 
 
 class WsMode(StrEnum):
@@ -102,6 +103,7 @@ class WsHealth:
         self._last_rx: int | None = None
         self._last_ping: int | None = None
         self._last_reconcile: int | None = None
+        self._gap_reconciles = 0
         self._drops: deque[int] = deque()
 
     @classmethod
@@ -125,17 +127,28 @@ class WsHealth:
     on_pong = on_message
 
     def on_drop(self, now_ms: int) -> None:
-        """A dropped event: a reconnect, or a change REST found that WS never delivered."""
+        """A dropped event: a reconnect, or a change REST found that WS never delivered.
+
+        Events may have been lost in the gap: the next ``GAP_RECONCILES`` ticks (1 s apart)
+        reconcile by REST, so a missing stop is found at once and another mismatch after
+        F5's three confirmations.
+        """
         self._drops.append(now_ms)
         self._clean_since = None
+        self._gap_reconciles = GAP_RECONCILES
         self._update(now_ms)
 
     def on_ping_sent(self, now_ms: int) -> None:
         self._last_ping = now_ms
 
     def on_reconcile(self, now_ms: int) -> None:
-        """A REST reconcile was done (F3 paces them 1 s apart)."""
+        """A REST reconcile was asked for (F3 paces them 1 s apart)."""
         self._last_reconcile = now_ms
+
+    def on_snapshot(self) -> None:
+        """A reconcile's answer arrived: one of the gap's reconciles is done (a failed or
+        rate-limited one is asked again 1 s later)."""
+        self._gap_reconciles = max(self._gap_reconciles - 1, 0)
 
     # --- questions -------------------------------------------------------------------------
     def ping_due(self, now_ms: int) -> bool:
@@ -146,9 +159,11 @@ class WsHealth:
         return now_ms if self._last_ping is None else self._last_ping + self.ping_ms
 
     def reconcile_due(self, now_ms: int, position_open: bool) -> bool:
-        """F3: while DEGRADED with a position open, a REST reconcile every 1 s."""
+        """F3: while DEGRADED with a position open, a REST reconcile every 1 s; after a gap,
+        ``GAP_RECONCILES`` of them whatever the position."""
         self._update(now_ms)
-        if self._mode is not WsMode.DEGRADED or not position_open:
+        degraded = self._mode is WsMode.DEGRADED and position_open
+        if not (degraded or self._gap_reconciles):
             return False
         last = self._last_reconcile
         return last is None or now_ms - last >= RECONCILE_INTERVAL_MS

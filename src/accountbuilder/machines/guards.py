@@ -10,7 +10,6 @@ from accountbuilder.domain.enums import HaltKind
 from accountbuilder.domain.reasons import Denial, ReasonCode
 
 CALM_WINDOW_MS = 5 * 60_000  # SPEC E4: 5 consecutive calm minutes
-STOP_CONFIRM_TRIES = 3  # SPEC G8: unconfirmed after 3 tries (5 s apart) → ERROR
 STOP_CONFIRM_INTERVAL_MS = 5_000  # SPEC G8/F4: look an unconfirmed stop up every 5 s
 
 
@@ -75,16 +74,6 @@ def reset_reason_given(ctx) -> Denial | None:
     return None
 
 
-def stop_failure_confirmed(ctx) -> Denial | None:
-    """G8: PENDING → ERROR when the stop was rejected or is unconfirmed after 3 tries."""
-    if ctx.stop_rejected or ctx.stop_tries >= STOP_CONFIRM_TRIES:
-        return None
-    return Denial(
-        ReasonCode.STOP_NOT_FAILED,
-        {"rejected": ctx.stop_rejected, "tries": ctx.stop_tries, "need_tries": STOP_CONFIRM_TRIES},
-    )
-
-
 def backoff_elapsed(ctx) -> Denial | None:
     """G8: ERROR → PENDING retries only after the backoff delay."""
     at = ctx.stop_retry_at_ms
@@ -115,19 +104,6 @@ def confirm_due(ctx) -> Denial | None:
     due = STOP_CONFIRM_INTERVAL_MS * (ctx.stop_tries + 1)
     if _pending_ms(ctx) < due:
         return Denial(ReasonCode.CONFIRM_NOT_DUE, {"pending_ms": _pending_ms(ctx), "due_ms": due})
-    return None
-
-
-def confirm_exhausted(ctx) -> Denial | None:
-    """G8: PENDING → ERROR when the 3rd 5-second check still shows no working stop."""
-    denial = confirm_due(ctx)
-    if denial is not None:
-        return denial
-    if ctx.stop_tries + 1 < STOP_CONFIRM_TRIES:
-        return Denial(
-            ReasonCode.CONFIRM_NOT_EXHAUSTED,
-            {"tries": ctx.stop_tries + 1, "need_tries": STOP_CONFIRM_TRIES},
-        )
     return None
 
 
@@ -181,11 +157,9 @@ GUARDS = {
         calm_long_enough,
         cooldown_over,
         reset_reason_given,
-        stop_failure_confirmed,
         backoff_elapsed,
         unprotected_too_long,
         confirm_due,
-        confirm_exhausted,
         mark_beyond_trigger,
         place_refused,
         amend_in_flight,

@@ -31,7 +31,7 @@ class TransitionRecorder:
     by_machine: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def after_transition(self, event: str, source, target) -> None:
-        self.seen.append((event, source.value, target.value))
+        self.seen.append((str(event), source.value, target.value))
 
     def for_machine(self, machine: str) -> _NamedRecorder:
         return _NamedRecorder(self, machine)
@@ -43,5 +43,5 @@ class _NamedRecorder:
     machine: str
 
     def after_transition(self, event: str, source, target) -> None:
-        self.recorder.seen.append((event, source.value, target.value))
-        self.recorder.by_machine.append((self.machine, event, source.value, target.value))
+        self.recorder.seen.append((str(event), source.value, target.value))
+        self.recorder.by_machine.append((self.machine, str(event), source.value, target.value))

@@ -40,6 +40,12 @@ class WilderAtr:
         self.value = (self.value * (self.period - 1) + tr) / self.period
         return self.value
 
+    def pct_of_close(self) -> float | None:
+        """ATR as a fraction of the last daily close: fixed until the next daily candle."""
+        if self.value is None or self.prev_close is None or self.prev_close <= 0:
+            return None
+        return self.value / self.prev_close
+
     def pct_of(self, mark_price: float) -> float | None:
         """ATR as a fraction of the mark price (``ATR_pct_24h``)."""
         if self.value is None or mark_price <= 0:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import warnings
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -25,6 +26,11 @@ COLUMNS = ("ts_ms", "open", "high", "low", "close", "volume")
 HEADER = ",".join(COLUMNS)
 DAY_MS = 86_400_000
 _GZIP_MAGIC = b"\x1f\x8b"
+# Plausible values: open times from 2009-01-01 (before any BTC trade) to 2100-01-01 UTC, so
+# seconds (~1.6e9) or microseconds (~1.6e15) are caught by name; prices in USD per BTC.
+TS_MIN_MS, TS_MAX_MS = 1_230_768_000_000, 4_102_444_800_000
+PRICE_MIN, PRICE_MAX = 0.01, 1e8
+VOLUME_MAX = 1e15
 
 
 class CandleFileError(ValueError):
@@ -84,11 +90,9 @@ def load_candles(path: str | Path, *, timeframe_ms: int | None = None) -> Candle
     values = _stream(path)
     if values is None:
         values = _load_text(path)  # the error path: raises with the line and column
+    columns = (values[:, k] for k in range(1, 6))
     return candles_from_columns(
-        values[:, 0],
-        *(values[:, k] for k in range(1, 6)),
-        timeframe_ms=timeframe_ms,
-        source=path.name,
+        values[:, 0], *columns, timeframe_ms=timeframe_ms, source=path.name, real_btc=True
     )
 
 
@@ -110,28 +114,33 @@ def _stream(path: Path) -> np.ndarray | None:
                 blank.append(True)
             yield line
 
-    with _open_text(path) as f:
-        if f.readline().strip().replace(" ", "") != HEADER:
-            return None
-        try:
+    try:
+        with _open_text(path) as f:
+            if f.readline().strip().replace(" ", "") != HEADER:
+                return None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # no rows: the error path says so
                 values = np.loadtxt(
                     rows(f), delimiter=",", dtype=np.float64, ndmin=2, comments=None
                 )
-        except ValueError:
-            return None
-    return None if blank or values.shape[0] == 0 else values
+    except (ValueError, OSError, EOFError, zlib.error):  # bad rows, a damaged gzip
+        return None
+    if blank or values.shape[0] == 0 or values.shape[1] != len(COLUMNS):
+        return None
+    return values
 
 
 def _load_text(path: Path) -> np.ndarray:
     """Read the whole text and check it line by line (only for a file the stream refused)."""
+    name = path.name
     raw = path.read_bytes()
     if raw[:2] == _GZIP_MAGIC:
-        raw = gzip.decompress(raw)
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as e:  # truncated, bad CRC, damaged stream
+            raise CandleFileError(f"{name}: not a readable gzip file ({e})") from None
     text = raw.decode("ascii", errors="replace").replace("\r", "")
     header, _, body = text.partition("\n")
-    name = path.name
     if header.strip().replace(" ", "") != HEADER:
         raise CandleFileError(f"{name} line 1: header must be '{HEADER}', got '{header.strip()}'")
     body = body.rstrip("\n")
@@ -150,12 +159,15 @@ def _check_blank_lines(name: str, body: str) -> None:
 
 def _parse(name: str, body: str) -> np.ndarray:
     try:
-        return np.loadtxt(
+        values = np.loadtxt(
             io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments=None
         )
     except ValueError:
+        values = None
+    if values is None or values.shape[1] != len(COLUMNS):  # e.g. every row one column short
         _diagnose(name, body)
-        raise  # _diagnose always raises; kept for the type checker
+        raise AssertionError("unreachable: _diagnose always raises")
+    return values
 
 
 def _diagnose(name: str, body: str) -> None:
@@ -187,14 +199,22 @@ def candles_from_columns(
     *,
     timeframe_ms: int | None = None,
     source: str = "<arrays>",
+    real_btc: bool = False,
 ) -> CandleArrays:
-    """Check columns (as a file would be checked) and wrap them as read-only ``CandleArrays``."""
+    """Check columns (as a file would be checked) and wrap them as read-only ``CandleArrays``.
+
+    ``real_btc`` also refuses what cannot be a BTCUSD candle: open times outside 2009-2100
+    (seconds or microseconds by mistake) and prices outside 0.01..1e8 USD (files do this).
+    """
     ts_f = np.asarray(ts_ms, dtype=np.float64)
     cols = [np.ascontiguousarray(c, dtype=np.float64) for c in (open_, high, low, close, volume)]
     _check_values(source, ts_f, *cols)
+    if real_btc:
+        _check_plausible(source, ts_f, *cols)
     ts = ts_f.astype(np.int64)
+    _check_sorted(source, ts)
     tf = timeframe_ms if timeframe_ms is not None else infer_timeframe_ms(ts, source)
-    _check_order(source, ts, tf)
+    _check_steps(source, ts, tf)
     for arr in (ts, *cols):
         arr.flags.writeable = False
     return CandleArrays(ts, *cols, timeframe_ms=int(tf), gaps=find_gaps(ts, tf), source=source)
@@ -203,7 +223,9 @@ def candles_from_columns(
 def _fail_at(source: str, mask: np.ndarray, what: str, ts: np.ndarray) -> None:
     if mask.any():
         i = int(np.argmax(mask))
-        raise CandleFileError(f"{source} line {i + 2} (ts_ms={int(ts[i])}): {what}")
+        t = ts[i]
+        shown = int(t) if np.isfinite(t) else float(t)  # an infinite ts_ms is shown as inf
+        raise CandleFileError(f"{source} line {i + 2} (ts_ms={shown}): {what}")
 
 
 def _check_values(source, ts, o, h, lo, c, v) -> None:
@@ -217,10 +239,23 @@ def _check_values(source, ts, o, h, lo, c, v) -> None:
     _fail_at(source, lo > np.minimum(o, c), "low is above min(open, close)", ts)
 
 
-def _check_order(source: str, ts: np.ndarray, tf: int) -> None:
+def _check_plausible(source, ts, o, h, lo, c, v) -> None:
+    _fail_at(source, ts < TS_MIN_MS, "ts_ms is before 2009 (seconds, not milliseconds?)", ts)
+    _fail_at(source, ts > TS_MAX_MS, "ts_ms is after 2100 (microseconds, not milliseconds?)", ts)
+    for col, arr in zip(COLUMNS[1:5], (o, h, lo, c), strict=True):
+        outside = (arr < PRICE_MIN) | (arr > PRICE_MAX)
+        _fail_at(source, outside, f"{col} is outside {PRICE_MIN:g}..{PRICE_MAX:g} USD", ts)
+    _fail_at(source, v > VOLUME_MAX, f"volume is above {VOLUME_MAX:g}", ts)
+
+
+def _check_sorted(source: str, ts: np.ndarray) -> None:
     d = np.diff(ts)
     _fail_at(source, np.concatenate(([False], d == 0)), "duplicate timestamp", ts)
     _fail_at(source, np.concatenate(([False], d < 0)), "timestamps not sorted ascending", ts)
+
+
+def _check_steps(source: str, ts: np.ndarray, tf: int) -> None:
+    d = np.diff(ts)
     off = np.concatenate(([False], d % tf != 0))
     _fail_at(source, off, f"step is not a multiple of the {tf} ms timeframe", ts)
 

@@ -99,6 +99,13 @@ class MarketView:
             return None
         return atr_pct_at(self.atr, float(self.mark_price))
 
+    def atr_pct_daily(self) -> Decimal | None:
+        """Wilder ATR(14) of daily candles ÷ the last daily close: the day's volatility, fixed
+        until the next daily candle. The grid spacing reads this, not ``atr_pct_24h`` (which
+        moves with every mark), so a resting entry's signal stands all day (G3)."""
+        pct = self.atr.pct_of_close()
+        return None if pct is None else Decimal(repr(round(pct, 8)))
+
     def mean_price_24h(self) -> Decimal | None:
         if not self._closes:
             return None

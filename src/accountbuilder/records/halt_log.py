@@ -30,6 +30,7 @@ class HaltEvent(StrEnum):
     COOLDOWN_STARTED = "cooldown_started"  # E4: 5 calm minutes -> COOLDOWN 30 min
     LIFTED = "lifted"  # E4: COOLDOWN over -> normal
     RESET = "reset"  # E5: manual reset, with who and why
+    RESET_REFUSED = "reset_refused"  # E5: a reset refused (no HALT, blank who/why): recorded
 
     @property
     def opens(self) -> bool:

@@ -10,6 +10,10 @@ from accountbuilder.domain.reasons import ReasonCode
 HOUR_MS = 3_600_000
 TAKER_FAILURE_BLOCK_MS = HOUR_MS  # G4: a failed taker entry blocks entries for 1 hour
 ANTI_FLAP_BLOCK_MS = HOUR_MS  # B5
+# The exchange refused an entry our own gates accepted (insufficient balance, a rejected
+# parameter …): it would refuse the next one too, so entries wait before the next attempt
+# instead of spending a client id and two REST calls a minute on it.
+ENTRY_REFUSED_BLOCK_MS = 5 * 60_000
 
 BLOCK_REASONS = frozenset(
     {
@@ -18,6 +22,9 @@ BLOCK_REASONS = frozenset(
         ReasonCode.BLOCK_RECOVERY,
         ReasonCode.BLOCK_LATENCY,
         ReasonCode.BLOCK_RECONCILE,
+        ReasonCode.BLOCK_STORE,
+        ReasonCode.BLOCK_CLOCK,
+        ReasonCode.BLOCK_ENTRY_REFUSED,
     }
 )
 

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 from accountbuilder.domain.enums import Stage
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.risk.antiflap import AntiFlap
-from accountbuilder.risk.blocks import ANTI_FLAP_BLOCK_MS, TAKER_FAILURE_BLOCK_MS, Blocks
+from accountbuilder.risk.blocks import (
+    ANTI_FLAP_BLOCK_MS,
+    ENTRY_REFUSED_BLOCK_MS,
+    TAKER_FAILURE_BLOCK_MS,
+    Blocks,
+)
 from accountbuilder.risk.fee_spike import FeeSpike
 from accountbuilder.risk.streak import Streak
 from accountbuilder.risk.targets import Targets
@@ -90,6 +95,16 @@ class RiskState:
     def on_taker_failed(self, now_ms: int) -> RiskState:
         """G4: a failed taker entry blocks entries for 1 hour."""
         return self.with_block(ReasonCode.BLOCK_TAKER_FAILURE, now_ms + TAKER_FAILURE_BLOCK_MS)
+
+    def on_entry_refused(self, now_ms: int) -> RiskState:
+        """D6: the exchange refused an entry the gates accepted: entries wait 5 minutes."""
+        return self.with_block(ReasonCode.BLOCK_ENTRY_REFUSED, now_ms + ENTRY_REFUSED_BLOCK_MS)
+
+    def without_block(self, reason: ReasonCode) -> RiskState:
+        """End the block of ``reason`` now (its condition is gone)."""
+        if self.blocks.until(reason) is None:
+            return self
+        return replace(self, blocks=self.blocks.clear(reason))
 
     def with_block(self, reason: ReasonCode, until_ms: int) -> RiskState:
         """D6: start or extend a block timer."""

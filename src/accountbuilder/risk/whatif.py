@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from accountbuilder.config.models import AppConfig
+from accountbuilder.config.yaml_guard import quote
 from accountbuilder.domain.enums import Liquidity, MainState, Side, Stage
 from accountbuilder.domain.models import (
     DEFAULT_RISK_TIERS,
@@ -38,6 +39,10 @@ from accountbuilder.risk.winrate import WinRate
 SECTIONS = ("now_ms", "state", "position", "account", "market", "signal", "history", "fees")
 _BLOCK_NAMES = {r.value.removeprefix("BLOCK_").lower(): r for r in BLOCK_REASONS}
 _ABSENT = object()
+# Magnitudes a what-if number may have: a satoshi fee rate is ~1e-8, a price ~1e6 (bad input
+# beyond these would only overflow the arithmetic or mean a mistyped unit).
+MIN_EXPONENT, MAX_EXPONENT = -12, 15
+FRACTION_MAX = Decimal(1)  # spacing and ATR are fractions of the price: 0.03 is 3%
 
 
 class WhatIfError(ValueError):
@@ -59,7 +64,7 @@ class _Section:
         unknown = sorted(set(map(str, data)) - set(allowed))
         if unknown:
             raise WhatIfError(
-                f"{path}.{unknown[0]}", f"unknown key (allowed: {', '.join(allowed)})"
+                f"{path}.{quote(unknown[0])[1:-1]}", f"unknown key (allowed: {', '.join(allowed)})"
             )
         self.data, self.path = data, path
 
@@ -87,11 +92,11 @@ class _Section:
             return value
         name = self._name(key)
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise WhatIfError(name, f"{value!r} is not a whole number")
+            raise WhatIfError(name, f"{quote(value)} is not a whole number")
         try:
             number = int(str(value).strip())
         except ValueError:
-            raise WhatIfError(name, f"{value!r} is not a whole number") from None
+            raise WhatIfError(name, f"{quote(value)} is not a whole number") from None
         return _bounded(number, name, None, ge, None)
 
     def choice(self, key: str, choices: Mapping[str, Any], default: Any = _ABSENT) -> Any:
@@ -100,13 +105,13 @@ class _Section:
             return value
         found = choices.get(str(value).strip().lower())
         if found is None:
-            raise WhatIfError(self._name(key), f"{value!r} is not one of {', '.join(choices)}")
+            raise WhatIfError(self._name(key), f"{quote(value)} is not one of {', '.join(choices)}")
         return found
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            raise WhatIfError(self._name(key), f"{value!r} is not true or false")
+            raise WhatIfError(self._name(key), f"{quote(value)} is not true or false")
         return value
 
     def section(self, key: str, allowed: tuple[str, ...], *, required: bool = False) -> _Section:
@@ -131,13 +136,17 @@ class _Section:
 
 def _to_decimal(value: Any, name: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise WhatIfError(name, f"{value!r} is not a number")
+        raise WhatIfError(name, f"{quote(value)} is not a number")
     try:
         number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
     except InvalidOperation:
-        raise WhatIfError(name, f"{value!r} is not a number") from None
+        raise WhatIfError(name, f"{quote(value)} is not a number") from None
     if not number.is_finite():
-        raise WhatIfError(name, f"{value!r} is not a finite number")
+        raise WhatIfError(name, f"{quote(value)} is not a finite number")
+    if number and not MIN_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
+        raise WhatIfError(
+            name, f"{quote(value)} is out of range (1e{MIN_EXPONENT} to 1e{MAX_EXPONENT})"
+        )
     return number
 
 
@@ -197,7 +206,7 @@ def _market(top: _Section, now: int) -> tuple[MarketSnapshot, Instrument]:
     base = Instrument()
     mark = m.dec("mark_price", gt=0)
     snapshot = MarketSnapshot(
-        m.int("ts_ms", now, ge=0), mark, None, m.dec("atr_pct_24h", None, ge=0)
+        m.int("ts_ms", now, ge=0), mark, None, m.dec("atr_pct_24h", None, ge=0, le=FRACTION_MAX)
     )
     max_qty = m.int("max_qty", base.max_qty, ge=1)
     default_mmr = DEFAULT_RISK_TIERS[0].maintenance_margin_rate
@@ -229,7 +238,8 @@ def _signal(top: _Section, mark: Decimal) -> EntrySignal:
     return EntrySignal(
         side=s.choice("side", _enum_choices(Side)),
         entry_price=s.dec("entry_price", mark, gt=0),
-        grid_spacing_pct=s.dec("grid_spacing_pct", None),  # <= 0 is C1's refusal, not bad input
+        # <= 0 is C1's refusal, not bad input; above 1 (100%) is a percent typed as a fraction
+        grid_spacing_pct=s.dec("grid_spacing_pct", None, le=FRACTION_MAX),
         take_profit_price=s.dec("take_profit_price", None, gt=0),
         liquidity=s.choice("order_type", _enum_choices(Liquidity), Liquidity.MAKER),
         maker_timeouts=s.int("maker_timeouts", 0, ge=0),

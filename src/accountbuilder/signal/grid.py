@@ -27,13 +27,18 @@ SPACING_QUANTUM = Decimal("0.0001")
 CACHE_SIZE = 4_096  # signals kept per (side, level, spacing, time bucket)
 
 
-def grid_spacing_pct(config: GridConfig, atr_pct_24h: Decimal | None) -> Decimal | None:
-    """Fixed spacing, or ``ATR_pct_24h × atr_factor`` clamped to the configured bounds."""
+def grid_spacing_pct(config: GridConfig, atr_pct_daily: Decimal | None) -> Decimal | None:
+    """Fixed spacing, or ``atr_pct_daily × atr_factor`` clamped to the configured bounds.
+
+    ``atr_pct_daily`` is the daily ATR over the last daily close, not over the mark: the
+    spacing (and with it every level) then stays put for the whole UTC day instead of moving
+    by 0.01 % with every small move of the mark, which cancelled resting entries (G3).
+    """
     if config.spacing_mode == "fixed":
         return config.spacing_pct
-    if atr_pct_24h is None or atr_pct_24h <= 0:
+    if atr_pct_daily is None or atr_pct_daily <= 0:
         return None
-    raw = atr_pct_24h * config.atr_factor
+    raw = atr_pct_daily * config.atr_factor
     return min(max(raw, config.spacing_min_pct), config.spacing_max_pct).quantize(SPACING_QUANTUM)
 
 
@@ -65,7 +70,7 @@ class GridSignal:
         self.config = config
         self._last: tuple[SignalInputs, Signal | None] | None = None  # one tick asks often
         self._signals: dict[tuple, tuple[str, Decimal, Decimal]] = {}  # per bucket and level
-        self._bands: dict[tuple, Standing] = {}  # per side, level, spacing and ATR
+        self._bands: dict[tuple, Standing] = {}  # per side, level and spacing
 
     @property
     def needs_every_candle(self) -> bool:
@@ -90,7 +95,7 @@ class GridSignal:
         return signal
 
     def _propose(self, inputs: SignalInputs) -> Signal | None:
-        spacing = grid_spacing_pct(self.config, inputs.atr_pct_24h)
+        spacing = grid_spacing_pct(self.config, inputs.atr_pct_daily)
         side = self._side(inputs)
         if spacing is None or side is None:
             return None
@@ -107,21 +112,20 @@ class GridSignal:
         sid, entry, target = cached
         return Signal(sid, side, entry, target, spacing, Decimal(k), inputs.now_ms)
 
-    def path_keys(self, atr: float | None, marks: np.ndarray) -> np.ndarray | None:
-        """The ``(level, spacing code)`` key ``propose`` gives at each mark of a path (the
-        daily ATR unchanged); None when the side follows the 24 h mean or spacing is unknown."""
+    def path_keys(self, atr_pct_daily: Decimal | None, marks: np.ndarray) -> np.ndarray | None:
+        """The ``(level, spacing code)`` key ``propose`` gives at each mark of a path within one
+        UTC day (``atr_pct_daily`` unchanged); None when the side follows the 24 h mean or the
+        spacing is unknown."""
         choices = self.config.side_choices()
-        if len(choices) != 1:
+        spacing = grid_spacing_pct(self.config, atr_pct_daily)
+        if len(choices) != 1 or spacing is None:
             return None
         side = choices[0]
 
-        def exact(mark: float) -> tuple[int, int]:
-            pct = None if atr is None else Decimal(repr(round(atr / mark, 8)))
-            spacing = grid_spacing_pct(self.config, pct)
-            k = entry_level(side, Decimal(repr(mark)), spacing)
-            return k, spacing_code(spacing, self.config)
+        def exact(mark: float) -> int:
+            return entry_level(side, Decimal(repr(mark)), spacing)
 
-        return grid_keys(self.config, side, atr, marks, exact)
+        return grid_keys(side, spacing, spacing_code(spacing, self.config), marks, exact)
 
     def id_of_key(self, side: Side, key: tuple[int, int], now_ms: int) -> str:
         """The G1 id ``propose`` gives a signal of this key at ``now_ms`` (without proposing)."""
@@ -136,43 +140,23 @@ class GridSignal:
         """The ``path_keys`` key of a proposed signal."""
         return int(signal.level), spacing_code(signal.grid_spacing_pct, self.config)
 
-    def standing(self, inputs: SignalInputs, atr: float | None) -> Standing | None:
-        """While which marks (and until when) ``propose`` keeps its side, level and spacing.
-
-        ``atr`` is the daily ATR in price units behind ``inputs.atr_pct_24h``; it changes at
-        the next daily candle (UTC midnight). None when the side follows the 24 h mean.
-        """
+    def standing(self, inputs: SignalInputs) -> Standing | None:
+        """While which marks (and until when) ``propose`` keeps its side, level and spacing:
+        between the levels around the mark, until the next daily candle may change the
+        spacing (UTC midnight). None when the side follows the 24 h mean."""
         if len(self.config.side_choices()) != 1:
             return None
         proposal = self.propose(inputs)
         if proposal is None or proposal.grid_spacing_pct is None:
             return None
         spacing, k = proposal.grid_spacing_pct, int(proposal.level)
-        key = (proposal.side, k, spacing, atr)
+        key = (proposal.side, k, spacing)
         band = self._bands.get(key)
         if band is None:
             if len(self._bands) > CACHE_SIZE:
                 self._bands.clear()
-            band = self._bands[key] = self._band(proposal.side, k, spacing, atr)
+            lo, hi = (k, k + 1) if proposal.side is Side.LONG else (k - 1, k)
+            band = self._bands[key] = between(level_price(lo, spacing), level_price(hi, spacing))
         if self.config.spacing_mode == "fixed":
             return band
         return band.meet(until(next_utc_midnight(inputs.now_ms)))
-
-    def _band(self, side: Side, k: int, spacing: Decimal, atr: float | None) -> Standing:
-        lo, hi = (k, k + 1) if side is Side.LONG else (k - 1, k)
-        band = between(level_price(lo, spacing), level_price(hi, spacing))
-        if self.config.spacing_mode == "fixed":
-            return band
-        return band.meet(self._spacing_band(spacing, atr))
-
-    def _spacing_band(self, spacing: Decimal, atr: float | None) -> Standing:
-        """Marks for which ``ATR ÷ mark × atr_factor`` rounds (or clamps) to ``spacing``."""
-        c = self.config
-        if atr is None or atr <= 0:
-            return Standing(until_ms=0)
-        half = SPACING_QUANTUM / 2
-        raw_low = Decimal(0) if spacing == c.spacing_min_pct else spacing - half
-        raw_high = None if spacing == c.spacing_max_pct else spacing + half
-        scale = atr * float(c.atr_factor)  # raw = scale / mark: falls as the mark rises
-        low = scale / float(raw_high) if raw_high is not None else 0.0
-        return between(low, scale / float(raw_low)) if raw_low > 0 else between(low, math.inf)

@@ -28,11 +28,14 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class SignalInputs:
-    """What a signal source may read: prices, volatility and time (no I/O)."""
+    """What a signal source may read: prices, volatility and time (no I/O).
+
+    The volatility is the day's (``atr_pct_daily``: it changes once a day with the daily
+    candle), so a proposal does not flicker with the mark and a resting entry stands (G3)."""
 
     now_ms: int
     mark_price: Decimal
-    atr_pct_24h: Decimal | None
+    atr_pct_daily: Decimal | None  # ATR(14) of daily candles ÷ the last daily close
     mean_price_24h: Decimal | None = None
 
 

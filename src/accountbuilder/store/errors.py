@@ -11,6 +11,10 @@ class StoreNotFoundError(StoreError):
     """A read-only open of a store file that does not exist."""
 
 
+class UnreadableStoreError(StoreError):
+    """SQLite cannot open or read the file (not a database, damaged, read-only directory)."""
+
+
 class NotAStoreError(StoreError):
     """The file is an SQLite database, but not an accountbuilder store."""
 
@@ -37,6 +41,10 @@ class IntentTransitionError(StoreError):
 
 class UnknownIntentError(StoreError):
     """No intent with that id."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the store's lock (defined in ``lock.py``, raised there)."""
 
 
 class SessionCorruptError(StoreError):

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 from accountbuilder.store.connection import Database
 from accountbuilder.store.errors import NotAStoreError, SchemaTooNewError, SchemaTooOldError
-from accountbuilder.store.schema import SCHEMA_VERSION_TABLE, V1_STATEMENTS, V2_STATEMENTS
+from accountbuilder.store.schema import (
+    SCHEMA_VERSION_TABLE,
+    V1_STATEMENTS,
+    V2_STATEMENTS,
+    V3_STATEMENTS,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2, "one order lifecycle: orders and order_transitions replace intents", V2_STATEMENTS
     ),
+    Migration(3, "owners (store lock), rest_calls (F1 window), operator_requests", V3_STATEMENTS),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -1,4 +1,4 @@
-"""The store's tables, schema version 1. Later versions are migration steps (migrations.py).
+"""The store's tables: version 1, then each later version's statements (applied by migrations.py).
 
 Every row carries ``ts_ms`` (UTC milliseconds given by the caller). Decimals are TEXT holding
 their exact string; nested data is JSON text (checked with ``json_valid``).
@@ -173,4 +173,45 @@ V2_STATEMENTS: tuple[str, ...] = (
     """,
     "DROP TABLE intent_transitions",
     "DROP TABLE intents",
+)
+
+# Version 3 (issue 15): who holds the store, the REST budget's window, operator requests.
+REQUEST_OUTCOMES = "('applied', 'refused')"
+
+V3_STATEMENTS: tuple[str, ...] = (
+    # One row per process that took the store's lock (lock.py): PID, start time, command.
+    """
+    CREATE TABLE owners (
+        id            INTEGER PRIMARY KEY,
+        pid           INTEGER NOT NULL,
+        started_ts_ms INTEGER NOT NULL,
+        host          TEXT    NOT NULL,
+        command       TEXT    NOT NULL,
+        mode          TEXT    NOT NULL
+    )
+    """,
+    # SPEC F1 across restarts: every granted REST call, written before it is sent; rows older
+    # than the 60 s window are pruned as new ones come.
+    """
+    CREATE TABLE rest_calls (
+        id         INTEGER PRIMARY KEY,
+        ts_ms      INTEGER NOT NULL,
+        protective INTEGER NOT NULL CHECK (protective IN (0, 1))
+    )
+    """,
+    "CREATE INDEX rest_calls_ts ON rest_calls (ts_ms)",
+    # SPEC E5: every operator request taken from the queue and what became of it.
+    f"""
+    CREATE TABLE operator_requests (
+        request_id  TEXT    PRIMARY KEY,
+        kind        TEXT    NOT NULL,
+        who         TEXT    NOT NULL,
+        why         TEXT    NOT NULL,
+        filed_ts_ms INTEGER,
+        taken_ts_ms INTEGER NOT NULL,
+        outcome     TEXT    NOT NULL CHECK (outcome IN {REQUEST_OUTCOMES}),
+        detail      TEXT    NOT NULL
+    )
+    """,
+    "CREATE INDEX operator_requests_taken ON operator_requests (taken_ts_ms)",
 )

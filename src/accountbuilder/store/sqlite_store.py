@@ -9,7 +9,8 @@ every write takes ``ts_ms`` from the caller.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
@@ -21,9 +22,10 @@ from accountbuilder.records.daily_metrics import DailyMetrics
 from accountbuilder.records.decision_log import DecisionRecord, DecisionRun
 from accountbuilder.records.halt_log import HaltRecord
 from accountbuilder.records.trade_log import TradeRecord
-from accountbuilder.store import decisions, journal, orders, session
+from accountbuilder.store import decisions, journal, orders, runtime, session
 from accountbuilder.store.connection import Database
 from accountbuilder.store.decisions import DecisionWrite, DecisionWriter
+from accountbuilder.store.errors import UnreadableStoreError
 from accountbuilder.store.migrations import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -32,6 +34,7 @@ from accountbuilder.store.migrations import (
     migrate,
 )
 from accountbuilder.store.orders import OrderRecord
+from accountbuilder.store.runtime import OwnerRecord, RequestOutcome
 from accountbuilder.store.session import SessionRevision
 from accountbuilder.store.status import StatusView, read_status
 
@@ -72,12 +75,8 @@ class SqliteStore:
         ``path`` may be ``":memory:"`` (backtests, tests). ``collapse_rejections`` stores runs
         of identical consecutive rejections as one row with a count.
         """
-        db = Database.open(path)
-        try:
-            version = migrate(db, now_ms, migrations)
-        except BaseException:
-            db.close()
-            raise
+        db = _opened(lambda: Database.open(path), path)
+        version = _checked(db, lambda: migrate(db, now_ms, migrations))
         return cls(
             db,
             version,
@@ -89,13 +88,8 @@ class SqliteStore:
     @classmethod
     def open_readonly(cls, path: str | Path, *, latest: int = LATEST_VERSION) -> SqliteStore:
         """Open an existing store for reading only (safe while a runner writes to it)."""
-        db = Database.open(path, readonly=True)
-        try:
-            version = check_readable(db, latest)
-        except BaseException:
-            db.close()
-            raise
-        return cls(db, version)
+        db = _opened(lambda: Database.open(path, readonly=True), path)
+        return cls(db, _checked(db, lambda: check_readable(db, latest)))
 
     @property
     def path(self) -> str:
@@ -264,12 +258,57 @@ class SqliteStore:
         with self._db.read() as conn:
             return journal.daily_rows(conn, last=last, day=day)
 
+    # ------------------------------------------------------------------------- runtime
+    def record_owner(self, owner: OwnerRecord) -> None:
+        """Record the process that took the store's lock (its PID, start time, command)."""
+        with self._db.write(durable=True) as conn:
+            runtime.insert_owner(conn, owner)
+
+    def record_rest_call(self, ts_ms: int, protective: bool, window_ms: int) -> None:
+        """Record a granted REST call before it is sent (F1 across restarts)."""
+        with self._db.write(durable=False) as conn:  # survives a process crash (WAL)
+            runtime.insert_rest_call(conn, ts_ms, protective, window_ms)
+
+    def rest_calls_since(self, since_ms: int) -> list[int]:
+        with self._db.read() as conn:
+            return runtime.rest_calls_since(conn, since_ms)
+
+    def record_request(self, outcome: RequestOutcome) -> bool:
+        """Record what became of an operator request; False if it was already answered."""
+        with self._db.write(durable=True) as conn:
+            return runtime.insert_request(conn, outcome)
+
+    def request_answered(self, request_id: str) -> bool:
+        with self._db.read() as conn:
+            return runtime.answered(conn, request_id)
+
+    def recent_requests(self, limit: int = 10) -> list[RequestOutcome]:
+        with self._db.read() as conn:
+            return runtime.recent_requests(conn, limit)
+
+    def checkpoint(self) -> None:
+        """Copy every committed page from the WAL into the main file, and empty the WAL."""
+        self._db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # ------------------------------------------------------------------------- status
     def status(
-        self, day: str, *, n_decisions: int = 20, n_halts: int = 10, n_days: int = 7
+        self,
+        day: str,
+        *,
+        n_decisions: int = 20,
+        n_halts: int = 10,
+        n_days: int = 7,
+        calls_since_ms: int | None = None,
     ) -> StatusView:
         """Everything ``accountbuilder status`` shows, read in one consistent snapshot."""
-        return read_status(self._db, day, n_decisions=n_decisions, n_halts=n_halts, n_days=n_days)
+        return read_status(
+            self._db,
+            day,
+            n_decisions=n_decisions,
+            n_halts=n_halts,
+            n_days=n_days,
+            calls_since_ms=calls_since_ms,
+        )
 
     def snapshot(self) -> AbstractContextManager[object]:
         """Hold one read snapshot across several queries (``with store.snapshot(): ...``)."""
@@ -279,3 +318,29 @@ class SqliteStore:
         """SQLite's ``PRAGMA integrity_check`` answer (``"ok"`` when the file is sound)."""
         with self._db.read() as conn:
             return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _unreadable(path: object, error: Exception) -> UnreadableStoreError:
+    return UnreadableStoreError(
+        f"{path}: SQLite cannot use this file ({error}): is it a damaged store, another "
+        "file, or in a read-only directory? Point --state / store_path at a good store"
+    )
+
+
+def _opened(open_db: Callable[[], Database], path: object) -> Database:
+    try:
+        return open_db()
+    except sqlite3.Error as e:
+        raise _unreadable(path, e) from e
+
+
+def _checked(db: Database, step: Callable[[], int]) -> int:
+    """Run the schema step (migrate or check); close ``db`` if it fails."""
+    try:
+        return step()
+    except (sqlite3.Error, UnicodeDecodeError) as e:  # a damaged page may hold bad UTF-8
+        db.close()
+        raise _unreadable(db.path, e) from e
+    except BaseException:
+        db.close()
+        raise

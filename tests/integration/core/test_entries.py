@@ -9,6 +9,7 @@ from tests.integration.core.harness import ENTRY_LEVEL, MARK0, MIN, Scenario, ro
 
 from accountbuilder.domain.commands import PlaceOrder
 from accountbuilder.domain.enums import OrderRole
+from accountbuilder.domain.reasons import ReasonCode
 
 SEC = 1_000
 
@@ -53,4 +54,28 @@ async def test_c3_a_maker_or_taker_entry_without_anomaly_keeps_its_planned_stop(
     assert trade.loss_at_stop_btc() <= trade.max_loss_btc
     fill = trade.entry_price
     assert fill <= Decimal(repr(ENTRY_LEVEL * 0.999)) * Decimal("1.002")  # within the cap
+    sc.assert_invariants()
+
+
+async def test_d6_an_entry_the_exchange_refuses_is_not_resent_at_once_but_after_a_block():
+    """An entry our gates accepted and the exchange refused (insufficient balance, a rejected
+    parameter) blocks entries for 5 minutes (BLOCK_ENTRY_REFUSED): before, the core re-evaluated
+    and re-sent it in every round of the same tick, spending attempt ids (8 in one minute on
+    the 2022-06 crash)."""
+    sc = Scenario(rows_flat(MARK0, 20))
+    await sc.start()
+    sc.sim.faults.reject_next_orders(3, roles=frozenset({OrderRole.ENTRY}))
+
+    await sc.run_for(4 * MIN)
+
+    entries = sc.commands(PlaceOrder, OrderRole.ENTRY)
+    assert len(entries) == 1  # refused once, then blocked: not re-sent in the next rounds
+    assert sc.state.risk.blocks.until(ReasonCode.BLOCK_ENTRY_REFUSED) is not None
+    assert any("refused by the exchange" in n for o in sc.outboxes for n in o.notes)
+    decisions = [d for o in sc.outboxes for d in o.decisions]
+    assert any(d.reason is ReasonCode.BLOCKED for d in decisions)  # D6 names the block
+
+    await sc.run_for(6 * MIN)
+
+    assert len(sc.commands(PlaceOrder, OrderRole.ENTRY)) == 2  # one more try after 5 minutes
     sc.assert_invariants()

@@ -76,11 +76,11 @@ def test_g6_mark_price_stop_ignores_a_last_price_move():
     stop = {"category": "inverse", "symbol": "BTCUSD", "side": "Sell", "orderType": "Market", "qty": "100",
             "triggerPrice": "57000", "triggerDirection": 2, "triggerBy": "MarkPrice", "reduceOnly": True}  # fmt: skip
     order = engine.create(stop)
-    engine.set_prices(last=Decimal(56_000))  # last trades below the trigger, mark stays 60,000
+    engine.set_prices(last=Decimal(56_500))  # last trades below the trigger, mark stays 60,000
     assert order.status == "Untriggered"
     engine.set_prices(mark=Decimal(56_990))
-    # fills at the last price 56,000 as taker once the mark crosses 57,000
-    assert (order.status, engine.executions[-1].price, engine.position.size) == ("Filled", Decimal(56_000), 0)  # fmt: skip
+    # fills at the last price 56,500 as taker once the mark crosses 57,000 (inside the 1 % band)
+    assert (order.status, engine.executions[-1].price, engine.position.size) == ("Filled", Decimal(56_500), 0)  # fmt: skip
 
 
 def test_g3_ioc_limit_that_cannot_fill_is_cancelled_without_fills():

@@ -36,13 +36,6 @@ REASON = {"reset_reason": "liquidation warning checked by hand; margin added"}
 LONG_UNPROTECTED = {"unprotected_since_ms": NOW - 10 * SEC}  # G8: 10 s without ACTIVE
 FRESH = {"unprotected_since_ms": NOW - 1 * SEC, "stop_pending_since_ms": NOW - 1 * SEC}
 DUE = {"unprotected_since_ms": NOW - 5 * SEC, "stop_pending_since_ms": NOW - 5 * SEC}
-# The 3rd 5-second check (15 s pending). In a run the 10-second rule comes first; the guard
-# is still the machine's, so it is checked here with a position that was protected till now.
-EXHAUSTED = {
-    "unprotected_since_ms": NOW - 1 * SEC,
-    "stop_pending_since_ms": NOW - 15 * SEC,
-    "stop_tries": 2,
-}
 BEYOND = {"mark_beyond_trigger": True}
 BACKOFF = {"stop_retry_at_ms": NOW + 5 * SEC}
 RETRY_DUE = {"close_retry_at_ms": NOW}
@@ -130,14 +123,12 @@ PASS: dict[tuple[str, str, str, str, str], PassCase] = {
     (S, "PENDING", "tick", "CLOSING", "unprotected_too_long"): PassCase(
         "G8", ctx(**OPEN, **LONG_UNPROTECTED)
     ),
-    (S, "PENDING", "tick", "ERROR", "confirm_exhausted"): PassCase("G8", ctx(**OPEN, **EXHAUSTED)),
     (S, "PENDING", "tick", "PENDING", "confirm_due"): PassCase("G8 F4", ctx(**OPEN, **DUE)),
     (S, "PENDING", "tick", "PENDING", ""): PassCase("G8", ctx(**OPEN, **FRESH)),
     (S, "PENDING", "position_gone", "NO_POSITION", "position_flat"): PassCase("G9", ctx(**FLAT)),
     (S, "ACTIVE", "amend_sent", "PENDING", ""): PassCase("G7 G8", ctx(**OPEN)),
     (S, "ACTIVE", "stop_ended", "MISSING", ""): PassCase("G8", ctx(**OPEN)),
     (S, "ACTIVE", "position_gone", "NO_POSITION", "position_flat"): PassCase("G9", ctx(**FLAT)),
-    (S, "MISSING", "trigger_refused", "CLOSING", "position_open"): PassCase("G6", ctx(**OPEN)),
     (S, "MISSING", "tick", "CLOSING", "unprotected_too_long"): PassCase(
         "G8", ctx(**OPEN, **LONG_UNPROTECTED)
     ),
@@ -146,9 +137,6 @@ PASS: dict[tuple[str, str, str, str, str], PassCase] = {
     ),
     (S, "MISSING", "tick", "PENDING", ""): PassCase("G8", ctx(**OPEN)),
     (S, "MISSING", "position_gone", "NO_POSITION", "position_flat"): PassCase("G9", ctx(**FLAT)),
-    (S, "ERROR", "stop_confirmed", "ACTIVE", ""): PassCase("G8", ctx(**OPEN)),
-    (S, "ERROR", "stop_ended", "MISSING", ""): PassCase("G8", ctx(**OPEN)),
-    (S, "ERROR", "trigger_refused", "CLOSING", "position_open"): PassCase("G6", ctx(**OPEN)),
     (S, "ERROR", "tick", "CLOSING", "unprotected_too_long"): PassCase(
         "G8", ctx(**OPEN, **LONG_UNPROTECTED)
     ),
@@ -267,13 +255,6 @@ REFUSE: dict[tuple[str, str, str, str, str, str], RefuseCase] = {
     (S, "PENDING", "tick", "CLOSING", "unprotected_too_long", "unprotected_too_long"): R(
         "G8", ctx(**OPEN, **FRESH), None, lands_in="PENDING"
     ),
-    (S, "PENDING", "tick", "ERROR", "confirm_exhausted", "confirm_exhausted"): R(
-        "G8",
-        ctx(**OPEN, **{**EXHAUSTED, "stop_tries": 1, "stop_pending_since_ms": NOW - 10 * SEC}),
-        None,
-        lands_in="PENDING",
-        effects=("lookup_stop",),
-    ),
     (S, "PENDING", "tick", "PENDING", "confirm_due", "confirm_due"): R(
         "G8 F4", ctx(**OPEN, **FRESH), None, lands_in="PENDING"
     ),
@@ -283,9 +264,6 @@ REFUSE: dict[tuple[str, str, str, str, str, str], RefuseCase] = {
     (S, "ACTIVE", "position_gone", "NO_POSITION", "position_flat", "position_flat"): R(
         "G8", ctx(**OPEN), ReasonCode.POSITION_STILL_OPEN
     ),
-    (S, "MISSING", "trigger_refused", "CLOSING", "position_open", "position_open"): R(
-        "G6", ctx(**FLAT), ReasonCode.NO_POSITION
-    ),
     (S, "MISSING", "tick", "CLOSING", "unprotected_too_long", "unprotected_too_long"): R(
         "G8", ctx(**OPEN, **FRESH), None, lands_in="PENDING", effects=("place_stop",)
     ),
@@ -294,9 +272,6 @@ REFUSE: dict[tuple[str, str, str, str, str, str], RefuseCase] = {
     ),
     (S, "MISSING", "position_gone", "NO_POSITION", "position_flat", "position_flat"): R(
         "G8", ctx(**OPEN), ReasonCode.POSITION_STILL_OPEN
-    ),
-    (S, "ERROR", "trigger_refused", "CLOSING", "position_open", "position_open"): R(
-        "G6", ctx(**FLAT), ReasonCode.NO_POSITION
     ),
     (S, "ERROR", "tick", "CLOSING", "unprotected_too_long", "unprotected_too_long"): R(
         "G8", ctx(**OPEN, **FRESH, **BACKOFF), None, lands_in="ERROR"

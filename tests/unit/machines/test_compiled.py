@@ -73,7 +73,10 @@ def test_every_declared_transition_is_in_the_compiled_table():
         rows = cls.transition_table()
         compiled = [(k, b.target) for k, branches in cls.compiled().items() for b in branches]
         assert sorted(compiled) == sorted(((t.source, t.event), t.target) for t in rows)
-        assert len(CASES) > 100
+    cased = {(c.machine_name, state, event) for c, state, event, _ in CASES}
+    assert cased == {
+        (c.machine_name, t.source, t.event) for c in MACHINES for t in c.transition_table()
+    }
 
 
 @pytest.mark.parametrize("cls", MACHINES)

@@ -59,3 +59,17 @@ def test_d2_daily_roller_builds_utc_days_from_minutes():
     finished = roller.add(DAY_MS, 14.0, 14.5, 13.0, 14.2)
 
     assert finished == (0, 10.0, 15.0, 8.0, 14.0)
+
+
+def test_g3_the_grid_volatility_is_the_atr_over_the_last_daily_close_not_the_mark():
+    """The grid spacing reads ATR ÷ the last daily close: fixed until the next daily candle,
+    whatever the mark does meanwhile (D2's ATR_pct_24h, over the mark, still moves)."""
+    atr = WilderAtr()
+    assert atr.pct_of_close() is None
+    for i in range(14):
+        atr.update(i * DAY_MS, 102.0, 98.0, 100.0)  # ATR 4, last close 100
+
+    assert atr.pct_of_close() == pytest.approx(0.04)
+    assert atr.pct_of(80.0) == pytest.approx(0.05)  # over the mark: moves with it
+    atr.update(14 * DAY_MS, 130.0, 120.0, 125.0)
+    assert atr.pct_of_close() == pytest.approx(atr.value / 125.0)

@@ -16,6 +16,7 @@ from accountbuilder.store import SqliteStore
 from accountbuilder_runner.commands.status import collect
 from accountbuilder_runner.console import Console
 from accountbuilder_runner.paper import PaperOptions, log_dir_for, rotate, run_paper
+from accountbuilder_runner.store_owner import take_store
 from accountbuilder_runner.winrate_file import WinrateSource
 
 CID = "0123456789abcdef0123_L_en0"
@@ -23,13 +24,17 @@ CID = "0123456789abcdef0123_L_en0"
 
 def test_i4_a_new_paper_run_keeps_the_previous_store_as_prev(tmp_path):
     state = tmp_path / "paper.sqlite"
-    state.write_text("old store")
+    with SqliteStore.open(state, now_ms=1) as old:
+        old.save_session({"old": True}, 1)
     log_dir_for(state).mkdir()
     (log_dir_for(state) / "trades.jsonl").write_text("old\n")
 
-    moved = rotate(state)
+    with take_store(state, now_ms=2) as lock:
+        moved = rotate(state, lock)
 
-    assert moved == tmp_path / "paper.sqlite.prev" and moved.read_text() == "old store"
+    assert moved == tmp_path / "paper.sqlite.prev"
+    with SqliteStore.open_readonly(moved) as kept:
+        assert kept.load_session() == {"old": True}
     assert (tmp_path / "paper-logs.prev" / "trades.jsonl").read_text() == "old\n"
     assert not state.exists() and not log_dir_for(state).exists()
 

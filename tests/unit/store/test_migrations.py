@@ -15,6 +15,7 @@ from accountbuilder.store import (
     SqliteStore,
     StoreNotFoundError,
 )
+from accountbuilder.store.errors import UnreadableStoreError
 from accountbuilder.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
 
 TABLES = {
@@ -26,6 +27,9 @@ TABLES = {
     "halts",
     "decisions",
     "daily_metrics",
+    "owners",  # v3 (issue 15): the store lock's holders, the F1 window, operator requests
+    "rest_calls",
+    "operator_requests",
 }
 N = LATEST_VERSION
 ALL_AT = [(v, T0) for v in range(1, N + 1)]
@@ -137,14 +141,29 @@ def test_i4_an_added_step_migrates_an_older_store(tmp_path):
     assert _versions(path) == [*ALL_AT, (N + 1, T0 + 1)]
 
 
+def test_i4_a_v2_store_migrates_to_v3_keeping_its_session(tmp_path):
+    path = tmp_path / "v2.sqlite"
+    with SqliteStore.open(path, now_ms=T0, migrations=MIGRATIONS[:2]) as store:
+        store.save_session({"halt": None}, T0)
+
+    with SqliteStore.open(path, now_ms=T0 + 5) as store:
+        assert store.schema_version == 3
+        assert store.load_session() == {"halt": None}
+
+    assert {"owners", "rest_calls", "operator_requests"} <= _tables(path)
+    assert _versions(path) == [(1, T0), (2, T0), (3, T0 + 5)]
+
+
 def test_i4_a_failing_step_leaves_the_store_at_its_old_version(tmp_path):
     path = tmp_path / "s.sqlite"
     SqliteStore.open(path, now_ms=T0).close()
     ok = Migration(N + 1, "ok", ("CREATE TABLE notes (id INTEGER)",))
     broken = Migration(N + 2, "broken", ("CREATE TABLE notes (id INTEGER)",))  # already exists
 
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(UnreadableStoreError) as err:
         SqliteStore.open(path, now_ms=T0, migrations=(*MIGRATIONS, ok, broken))
+
+    assert isinstance(err.value.__cause__, sqlite3.OperationalError)
 
     assert "notes" not in _tables(path)  # the good step rolled back too: all or none
     assert _versions(path) == ALL_AT

@@ -18,6 +18,7 @@ from accountbuilder.core.state import SessionState
 from accountbuilder.domain.events import (
     AccountAnswerInvalid,
     CandleClosed,
+    ClockOffsetMeasured,
     CommandFailed,
     CommandSucceeded,
     ExchangeEvent,
@@ -43,7 +44,9 @@ _LOCAL = (
     HaltResetRequested,
     ExchangeSnapshotFetched,
     StoreUnavailable,
+    ClockOffsetMeasured,
 )
+CLOCK_BLOCK_MS = 15 * 60_000  # until the next measurement (every 10 min, sooner while off)
 STORE_BLOCK_MS = 60_000  # I4: entries stay blocked this long after the last failed commit
 _VIEW = (MarkPriceUpdated, CandleClosed, WalletUpdated, PositionUpdated)
 LATENCY_BLOCK = ReasonCode.BLOCK_LATENCY
@@ -80,6 +83,7 @@ def run(
     """Check E1-E6/H3/F3; the main machine decides HALT, COOLDOWN and their end."""
     liquidations, bad_account = _observe(kit, now_ms, events)
     _store_failing(s, out, now_ms, events)
+    _clock(s, out, now_ms, events)
     account = bad_account if bad_account is not None else kit.view.account
     ws_status = kit.ws.status(now_ms) if kit.ws is not None else None
     report = kit.checker.check(
@@ -114,6 +118,21 @@ def _store_failing(
     s.risk = s.risk.with_block(ReasonCode.BLOCK_STORE, now_ms + STORE_BLOCK_MS)
     cancel_entry_orders(s, out, Purpose.HALT, now_ms)
     out.notes.append(f"store failing: {failing[-1].detail}; entries blocked, protection goes on")
+
+
+def _clock(s: SessionState, out: Outbox, now_ms: int, events: Sequence[ExchangeEvent]) -> None:
+    """Issue 16 §7: while our clock is off Bybit's by more than 1 s, no entries; resting ones
+    are pulled; the stop and its supervision go on (requests are signed with the offset)."""
+    readings = [e for e in events if isinstance(e, ClockOffsetMeasured)]
+    if not readings:
+        return
+    last = readings[-1]
+    if last.in_sync:
+        s.risk = s.risk.without_block(ReasonCode.BLOCK_CLOCK)
+        return
+    s.risk = s.risk.with_block(ReasonCode.BLOCK_CLOCK, now_ms + CLOCK_BLOCK_MS)
+    cancel_entry_orders(s, out, Purpose.HALT, now_ms)
+    out.notes.append(f"clock off by {last.offset_ms} ms (limit {last.limit_ms}): no entries")
 
 
 def _apply_blocks(kit: Kit, s: SessionState, out: Outbox, now_ms: int, blocks) -> None:

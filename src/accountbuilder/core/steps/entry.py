@@ -33,8 +33,13 @@ from accountbuilder.signal.source import Signal, SignalInputs
 def run(
     kit: Kit, s: SessionState, out: Outbox, now_ms: int, degraded: bool
 ) -> EntryDecision | None:
-    """Evaluate one entry when FLAT with nothing open; return the decision (None: no signal)."""
+    """Evaluate one entry when FLAT with nothing open; return the decision (None: no signal).
+
+    At most once per tick (F6): the later rounds of a tick carry answers to what was sent, and
+    an entry refused by the exchange is not re-evaluated and re-sent at the same moment."""
     if s.main.state != MainState.FLAT.value or s.trade is not None or position_contracts(kit) > 0:
+        return None
+    if s.entry_evaluated_ms == now_ms:
         return None
     view = kit.view
     if view.mark_price is None or view.account is None:
@@ -43,7 +48,7 @@ def run(
     if proposal is None:
         return None
     signal = s.maker.adopt(proposal)
-    s.entry_signal_id = signal.signal_id
+    s.entry_signal_id, s.entry_evaluated_ms = signal.signal_id, now_ms
     ctx = _context(kit, s, now_ms, signal, degraded)
     decision = evaluate_entry(ctx)
     s.risk = s.risk.after_evaluation(decision, now_ms)
@@ -70,13 +75,13 @@ def _standing_refusal(
     if gates is None:
         return None
     signal_standing = getattr(kit.signal, "standing", None)
-    signal = None if signal_standing is None else signal_standing(_inputs(kit, ctx.now_ms), atr)
+    signal = None if signal_standing is None else signal_standing(_inputs(kit, ctx.now_ms))
     return StandingRefusal(ctx.now_ms, record, gates, signal)
 
 
 def _inputs(kit: Kit, now_ms: int) -> SignalInputs:
     view = kit.view
-    return SignalInputs(now_ms, view.mark_price, view.atr_pct_24h(), view.mean_price_24h())
+    return SignalInputs(now_ms, view.mark_price, view.atr_pct_daily(), view.mean_price_24h())
 
 
 def propose(kit: Kit, now_ms: int) -> Signal | None:

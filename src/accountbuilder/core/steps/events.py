@@ -28,7 +28,7 @@ from accountbuilder.domain.events import (
     OrderUpdated,
     PositionLiquidated,
 )
-from accountbuilder.domain.lifecycle import IllegalMove, OrderEvent
+from accountbuilder.domain.lifecycle import IllegalMove, OrderEvent, OrderPhase
 from accountbuilder.domain.models import Fill
 from accountbuilder.domain.reasons import ReasonCode
 from accountbuilder.domain.requests import FailureKind, Outcome, RequestKind
@@ -132,6 +132,8 @@ def on_order(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: OrderUpdat
     tracked, move = folded
     if isinstance(move, IllegalMove):
         return  # refused and reported (a final order never moves again)
+    if move.target.is_final and not move.changed:
+        return  # the same end told twice (a replayed or duplicated event): nothing new
     if tracked.role is OrderRole.STOP:
         stops.on_stop_order(kit, s, out, now_ms, order, ev.via_rest)
     elif tracked.role is OrderRole.CLOSE:
@@ -140,6 +142,8 @@ def on_order(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: OrderUpdat
         if order.reject_reason == POST_ONLY_REASON:
             # G3: a PostOnly cancelled by the exchange because it would take liquidity.
             _post_only_refused(s, tracked.client_id)
+        elif move.target is OrderPhase.REJECTED:
+            _entry_refused(s, out, now_ms, tracked.client_id, order.reject_reason or "rejected")
     elif tracked.role is OrderRole.TAKER_ENTRY and _ended_unfilled(move, tracked):
         s.risk = s.risk.on_taker_failed(now_ms)  # G4: the IOC filled nothing: blocked 1 h
 
@@ -149,6 +153,13 @@ def _ended_unfilled(move, tracked) -> bool:
 
 
 POST_ONLY_REASON = "EC_PostOnlyWillTakeLiquidity"  # Bybit rejectReason (reference §4.9)
+
+
+def _entry_refused(s: SessionState, out: Outbox, now_ms: int, cid: str, why: str) -> None:
+    """D6: an entry the gates accepted and the exchange refused blocks entries for 5 minutes
+    (``BLOCK_ENTRY_REFUSED``), so it is not re-sent at once under a new attempt id."""
+    s.risk = s.risk.on_entry_refused(now_ms)
+    out.notes.append(f"entry {cid} refused by the exchange ({why}): entries wait 5 minutes")
 
 
 def _post_only_refused(s: SessionState, cid: str) -> None:
@@ -217,3 +228,5 @@ def _place_failed(kit: Kit, s: SessionState, out: Outbox, now_ms: int, ev: Comma
         _post_only_refused(s, cid)  # G3: counts as a maker timeout
     elif tracked.role is OrderRole.TAKER_ENTRY and was_live:
         s.risk = s.risk.on_taker_failed(now_ms)  # G4: a failed taker entry blocks 1 h
+    elif tracked.role is OrderRole.ENTRY and was_live and failure.outcome is Outcome.DEFINITE:
+        _entry_refused(s, out, now_ms, cid, failure.value)

@@ -119,10 +119,10 @@ def _sync_main(kit: Kit, s: SessionState, now_ms: int, contracts: int) -> None:
     state = s.main.state
     exiting = _exiting(s)
     if state == "ENTRY_PENDING":
-        if contracts > 0:
-            s.main.must("entry_filled", ctx)
-        elif not s.trade.entry_working:
-            s.main.must("entry_ended", ctx)
+        if not s.trade.entry_working:
+            s.main.must("entry_ended", ctx)  # G3/G5: the entry is over (guards: filled or not)
+        elif contracts > 0:
+            s.main.must("entry_filled", ctx)  # G5: a first fill, the entry still working
     elif state == "IN_POSITION" and (exiting or contracts == 0):
         s.main.must("exit_started", ctx)
     elif state == "EXIT_PENDING" and contracts > 0 and not exiting:

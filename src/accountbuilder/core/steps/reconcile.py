@@ -45,6 +45,8 @@ def apply(
     kit: Kit, s: SessionState, out: Outbox, now_ms: int, snap: ExchangeSnapshotFetched
 ) -> None:
     """Judge one reconcile; take the exchange's truth when F5 says to act (or at start)."""
+    if kit.ws is not None:
+        kit.ws.on_snapshot()
     pos = snap.position
     exchange = BookView.of(pos.side, pos.contracts, snap.open_orders)
     verdict = kit.reconcile.observe(now_ms, local_book(kit, s), exchange)

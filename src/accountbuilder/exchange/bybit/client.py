@@ -6,7 +6,8 @@ probes; the account type is set from our own ``query-api`` read) and hooks it in
 * ``fetch`` — every REST request passes the F1 ``RestBudget`` first and has its round trip
   measured. A request the ``CommandExecutor`` already paid for (``prepaid``) is not counted
   twice; any other request (startup reads, lookups the adapter adds) acquires its own slot.
-* ``milliseconds`` — ccxt signs with the injected clock (the same one the events carry).
+* ``milliseconds`` — ccxt signs with the injected clock (the same one the events carry),
+  less the offset ``set_time_offset`` was given (``clock_sync.py``).
 * ``handle_message`` — every WebSocket frame is handed to a tap before ccxt parses it, so the
   streams read Bybit's raw rows (``creationTime``, ``confirm``, pongs) instead of ccxt's views.
 """
@@ -24,7 +25,7 @@ import ccxt.pro as ccxt_pro
 
 from accountbuilder.domain.reasons import Denial
 from accountbuilder.exchange import errors as port_errors
-from accountbuilder.exchange.bybit.mapping import translate_error
+from accountbuilder.exchange.bybit.outcomes import translate_error
 from accountbuilder.health.rest_budget import RestBudget, acquire
 
 CCXT_SYMBOL = "BTC/USD:BTC"
@@ -44,6 +45,8 @@ class CallBudget:
 
 
 _CALL: ContextVar[CallBudget | None] = ContextVar("accountbuilder_bybit_call", default=None)
+# Requests that left during the current ``BybitClient.call`` (none: ccxt refused the arguments).
+_SENT: ContextVar[list[str] | None] = ContextVar("accountbuilder_bybit_sent", default=None)
 
 
 @contextlib.contextmanager
@@ -82,6 +85,9 @@ class _HookedBybit(ccxt_pro.bybit):
     async def fetch(self, url, method="GET", headers=None, body=None):  # type: ignore[override]
         hooks = self._ab_hooks
         was_prepaid = await hooks.spend(urlsplit(url).path)
+        sent = _SENT.get()
+        if sent is not None:
+            sent.append(urlsplit(url).path)
         start = hooks.clock()
         try:
             return await super().fetch(url, method, headers, body)
@@ -110,6 +116,7 @@ class BybitClient:
         self.redact = redact
         self.tap: Tap = lambda url, conn, frame: None
         self.on_request: OnRequest = lambda path, latency, was_prepaid: None
+        self.on_timestamp_refused: Callable[[], None] = lambda: None  # a 10002 answer
         self.ccxt = _HookedBybit(self._config(api_key, api_secret), self)
         if settings.testnet:
             self.ccxt.set_sandbox_mode(True)  # before any URL override (reference §6.4)
@@ -134,6 +141,10 @@ class BybitClient:
                 "watchPositions": {"fetchPositionsSnapshot": False},
             },
         }
+
+    def set_time_offset(self, offset_ms: int) -> None:
+        """Sign with Bybit's time: ccxt stamps ``milliseconds() − timeDifference``."""
+        self.ccxt.options["timeDifference"] = -offset_ms
 
     def set_account_type(self, uta: bool, unified_margin: bool, status: int) -> None:
         """Preset what ccxt's hidden account probe would learn (reference §6.3)."""
@@ -161,14 +172,21 @@ class BybitClient:
 
     # --------------------------------------------------------------------------- calls
     async def call(self, method: str, *args: Any, mutation: bool = False, **kwargs: Any) -> Any:
-        """Call a ccxt method; its errors become the port's typed errors (mapping.py)."""
+        """Call a ccxt method; its errors become the port's typed errors (outcomes.py)."""
+        sent: list[str] = []
+        token = _SENT.set(sent)
         try:
             return await getattr(self.ccxt, method)(*args, **kwargs)
         except port_errors.ExchangeError:
             raise
         except Exception as e:  # every ccxt or parsing failure is translated
             e.args = tuple(self.redact(str(a)) for a in e.args)
-            raise translate_error(e, mutation=mutation, redact=self.redact) from e
+            error = translate_error(e, mutation=mutation, redact=self.redact, sent=bool(sent))
+            if isinstance(error, port_errors.TimestampOutsideWindow):
+                self.on_timestamp_refused()
+            raise error from e
+        finally:
+            _SENT.reset(token)
 
     def market_info(self) -> dict[str, Any]:
         """BTCUSD's raw ``instruments-info`` row (after ``load_markets``)."""

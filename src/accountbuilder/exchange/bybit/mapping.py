@@ -1,21 +1,18 @@
-"""Bybit V5 rows → domain values, and ccxt errors → the port's typed errors, in one place.
+"""Bybit V5 rows → domain values, in one place (ccxt errors: ``outcomes.py``).
 
 REST rows (ccxt's ``info``) and WebSocket rows share their shapes (reference §4–§5), so one
 function maps each kind for both. Anything missing, non-numeric or NaN where a number is
 required raises ``MalformedResponse`` (SPEC E3 for the wallet). Bybit quirks handled here:
 ``""``/``"0"`` mean "none" for optional prices; a PostOnly cancelled with
 ``EC_PostOnlyWillTakeLiquidity`` is a rejection, not a cancel (§4.9); the risk-limit
-``maintenanceMargin`` may be in percent (§2.5); ``positionIdx`` may be the string ``"0"`` (F7).
+``maintenanceMargin`` may be in percent (§2.5). Position rows: ``positions.py``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-import ccxt
 
 from accountbuilder.domain.enums import (
     Liquidity,
@@ -24,7 +21,6 @@ from accountbuilder.domain.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
-    Side,
     TimeInForce,
     TriggerDirection,
 )
@@ -36,19 +32,16 @@ from accountbuilder.domain.models import (
     Fill,
     Instrument,
     Order,
-    OrderSpec,
     RiskTier,
 )
 from accountbuilder.domain.reasons import Denial
 from accountbuilder.emergency.balance import assess_balance
 from accountbuilder.exchange import errors as port_errors
-from accountbuilder.exchange.port import ExchangePosition
 from accountbuilder.signal.ids import parse_client_id
 
 Row = Mapping[str, Any]
 POST_ONLY_WOULD_TAKE = "EC_PostOnlyWillTakeLiquidity"
 NO_ERROR_REASONS = frozenset({"", "EC_NoError", "UNKNOWN"})
-MAX_MESSAGE = 400
 
 # ------------------------------------------------------------------------------ numbers
 
@@ -153,12 +146,6 @@ def order_from_row(row: Row) -> Order:
     )
 
 
-def accepted_order(spec: OrderSpec, order_id: str, now: int) -> Order:
-    """An order as acknowledged (the ack carries only ids): resting or untriggered, unfilled."""
-    status = OrderStatus.UNTRIGGERED if spec.is_conditional else OrderStatus.NEW
-    return Order.from_spec(spec, order_id, status, updated_ts_ms=now)
-
-
 def fill_from_row(row: Row) -> Fill:
     """A ``Trade`` execution with the fee Bybit really charged (``execFee``, BTC; SPEC G10)."""
     cid = str(row.get("orderLinkId") or "")
@@ -181,38 +168,6 @@ def fill_from_row(row: Row) -> Fill:
         ts_ms=int(dec(row, "execTime")),
         role=None if parsed is None else parsed[2],
         extra={"execType": str(row.get("execType") or "")},
-    )
-
-
-# ------------------------------------------------------------------------------ position
-
-
-def position_side(row: Row) -> Side | None:
-    return {"Buy": Side.LONG, "Sell": Side.SHORT}.get(str(row.get("side") or ""))
-
-
-def position_idx(row: Row) -> int | str:
-    """Keep ``"0"`` as the string it was (F7 accepts and logs it); numbers stay ints."""
-    raw = row.get("positionIdx", 0)
-    return raw if isinstance(raw, str) else int(raw or 0)
-
-
-def position_from_row(row: Row | None, ts_ms: int) -> ExchangePosition:
-    """A ``/v5/position/list`` row (``avgPrice``) or a stream row (``entryPrice``); None: flat."""
-    if row is None:
-        return ExchangePosition(None, 0, None, None, Decimal(0), ts_ms=ts_ms)
-    size = contracts(row, "size")
-    entry_key = "entryPrice" if "entryPrice" in row else "avgPrice"
-    upnl = row.get("unrealisedPnl")
-    return ExchangePosition(
-        side=position_side(row) if size else None,
-        contracts=size,
-        entry_price=opt_price(row, entry_key) if size else None,
-        liq_price=opt_price(row, "liqPrice") if size else None,
-        leverage=dec(row, "leverage") if row.get("leverage") not in (None, "") else Decimal(0),
-        unrealized_pnl_btc=dec(row, "unrealisedPnl") if upnl not in (None, "") else Decimal(0),
-        position_idx=position_idx(row),
-        ts_ms=int(row.get("updatedTime") or ts_ms) if size else ts_ms,
     )
 
 
@@ -317,65 +272,3 @@ def candle_from_ws(data: Row) -> Candle:
         close=dec(data, "close"),
         volume=dec(data, "volume") if volume not in (None, "") else Decimal(0),
     )
-
-
-# ------------------------------------------------------------------------------ errors
-
-_RET_CODE = re.compile(r'"(?:retCode|ret_code)"\s*:\s*"?(-?\d+)')
-_BY_CODE: dict[int, type[port_errors.ExchangeError]] = {
-    110072: port_errors.DuplicateClientId,
-    110092: port_errors.TriggerWrongSide,
-    110093: port_errors.TriggerWrongSide,
-    110017: port_errors.ReduceOnlyViolation,
-    110001: port_errors.OrderNotFound,
-    110008: port_errors.OrderNotFound,  # order already finished or cancelled
-    110010: port_errors.OrderNotFound,
-}
-_BY_CLASS: tuple[tuple[type[BaseException], type[port_errors.ExchangeError]], ...] = (
-    (ccxt.InvalidNonce, port_errors.AuthError),  # 10002: never processed
-    (ccxt.RateLimitExceeded, port_errors.RateLimited),  # 10006, HTTP 403/429: never processed
-    (ccxt.DDoSProtection, port_errors.RateLimited),
-    (ccxt.AuthenticationError, port_errors.AuthError),  # incl. PermissionDenied 10005/10010
-    (ccxt.InsufficientFunds, port_errors.InsufficientBalance),
-    (ccxt.OrderNotFound, port_errors.OrderNotFound),
-    (ccxt.BadResponse, port_errors.MalformedResponse),
-)
-
-
-def ret_code(error: BaseException) -> int | None:
-    """Bybit's ``retCode`` inside a ccxt error message (ccxt puts the body there)."""
-    found = _RET_CODE.search(str(error))
-    return int(found.group(1)) if found else None
-
-
-def translate_error(
-    error: BaseException, *, mutation: bool, redact: Callable[[str], str]
-) -> port_errors.ExchangeError:
-    """Map a ccxt (or parsing) error to the port's typed error; the message is redacted.
-
-    A network failure or timeout of an order mutation is ``OutcomeUnknown`` (the request may
-    have been processed, SPEC G2); of a read it is ``ExchangeUnavailable``.
-    """
-    code = ret_code(error)
-    text = redact(f"{type(error).__name__}: {error}")[:MAX_MESSAGE]
-    if isinstance(error, port_errors.ExchangeError):
-        return error
-    kind = _classify(error, code, mutation)
-    return kind(text, code=code)
-
-
-def _classify(
-    error: BaseException, code: int | None, mutation: bool
-) -> type[port_errors.ExchangeError]:
-    if code in _BY_CODE and isinstance(error, ccxt.ExchangeError):
-        return _BY_CODE[code]
-    for ccxt_class, ours in _BY_CLASS:
-        if isinstance(error, ccxt_class):
-            return ours
-    if isinstance(error, ccxt.NetworkError | TimeoutError | OSError):
-        return port_errors.OutcomeUnknown if mutation else port_errors.ExchangeUnavailable
-    if isinstance(error, ValueError | TypeError | KeyError | ArithmeticError | IndexError):
-        return port_errors.MalformedResponse  # e.g. fetch_balance on "NaN" raises ValueError
-    if isinstance(error, ccxt.ExchangeError) and code is None:
-        return port_errors.MalformedResponse  # no retCode in the answer at all
-    return port_errors.Rejected

@@ -6,7 +6,11 @@ and the private order, execution, position and wallet streams. Each event carrie
 exchange's time (``ts`` / ``creationTime``) and the local time of arrival, so the core can
 measure each event's age (E2). A new connection replacing a dropped one is reported as
 ``StreamReconnected`` (F2), every pong as ``PongReceived``. A frame that cannot be read is
-dropped and logged, except a wallet frame, which becomes ``AccountAnswerInvalid`` (E3).
+dropped, logged and counted, except a BTCUSD position row or a BTC wallet row, which becomes
+``AccountAnswerInvalid`` (E3) and never updates the view. A wallet frame carries only the coins
+that changed: one without a BTC row changes nothing. Executions are delivered once per
+``execId``; after a gap in the private stream the ones it missed are read back by REST
+(``recovery.py``) and delivered through the same handler.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -37,8 +42,10 @@ from accountbuilder.domain.events import (
 )
 from accountbuilder.domain.models import SYMBOL, Order
 from accountbuilder.domain.reasons import Denial
-from accountbuilder.exchange.bybit import mapping
+from accountbuilder.exchange import errors as port_errors
+from accountbuilder.exchange.bybit import mapping, positions
 from accountbuilder.exchange.bybit.client import WATCHES, BybitClient
+from accountbuilder.exchange.bybit.recovery import ExecutionLedger, GapWatch
 from accountbuilder.exchange.port import ExchangePosition
 
 Emit = Callable[[ExchangeEvent], None]
@@ -50,16 +57,11 @@ RETRY_S = (0.2, 1.0, 2.0, 5.0)
 
 
 class OrderBoard:
-    """The newest known state of each order by client id, with waiters for the next update."""
+    """The newest known state of each order by client id (what an amend needs to name it)."""
 
     def __init__(self, keep: int = 1000) -> None:
         self._latest: OrderedDict[str, Order] = OrderedDict()
-        self._seq: dict[str, int] = {}
-        self._changed: dict[str, asyncio.Event] = {}
         self._keep = keep
-
-    def seq(self, cid: str) -> int:
-        return self._seq.get(cid, 0)
 
     def get(self, cid: str) -> Order | None:
         return self._latest.get(cid)
@@ -72,32 +74,39 @@ class OrderBoard:
             return
         self._latest[cid] = order
         self._latest.move_to_end(cid)
-        self._seq[cid] = self._seq.get(cid, 0) + 1
-        event = self._changed.pop(cid, None)
-        if event is not None:
-            event.set()
         while len(self._latest) > self._keep:
-            old, _ = self._latest.popitem(last=False)
-            self._seq.pop(old, None)
+            self._latest.popitem(last=False)
 
-    async def wait_newer(self, cid: str, after: int, timeout_s: float) -> Order | None:
-        """The state of ``cid`` once it is newer than update number ``after``; None on timeout."""
-        if self.seq(cid) > after:
-            return self._latest.get(cid)
-        event = self._changed.setdefault(cid, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout_s)
-        return self._latest.get(cid) if self.seq(cid) > after else None
+
+@dataclass(frozen=True, slots=True)
+class StreamCounts:
+    """What the streams refused or repaired since start (``status`` shows it)."""
+
+    invalid_position_frames: int
+    invalid_wallet_frames: int
+    dropped_frames: int
+    duplicate_executions: int
 
 
 class StreamSet:
     """Subscriptions and frame decoding for one ``BybitClient``."""
 
     def __init__(
-        self, client: BybitClient, emit: Emit, *, sleep: Callable[[float], Any] = asyncio.sleep
+        self,
+        client: BybitClient,
+        emit: Emit,
+        *,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        on_gap: Callable[[str], None] | None = None,
+        topics: tuple[str, ...] = tuple(WATCHES),
     ) -> None:
         self.client, self.emit, self.sleep = client, emit, sleep
+        self.topics = topics  # the dry run subscribes to the public topics only
+        self.on_gap = on_gap or (lambda reason: None)  # missed executions may need a REST read
         self.clock = client.clock
+        self.ledger, self.gaps = ExecutionLedger(), GapWatch()
+        self.started_ms: int | None = None
+        self._counts = {"position": 0, "wallet": 0, "dropped": 0, "duplicate": 0}
         self._tasks: list[asyncio.Task[None]] = []
         self._connections: dict[str, int] = {}
         self._ticker: dict[str, Any] = {}
@@ -111,7 +120,12 @@ class StreamSet:
     def start(self) -> None:
         """Open every subscription (each in its own task, re-watched after a drop)."""
         if not self._tasks:
-            self._tasks = [asyncio.create_task(self._keep(topic)) for topic in WATCHES]
+            self.started_ms = self.clock()
+            self._tasks = [asyncio.create_task(self._keep(topic)) for topic in self.topics]
+
+    def counts(self) -> StreamCounts:
+        c = self._counts
+        return StreamCounts(c["position"], c["wallet"], c["dropped"], c["duplicate"])
 
     async def ready(self, timeout_s: float) -> bool:
         """Wait until every topic's subscription was acknowledged (False after ``timeout_s``)."""
@@ -151,10 +165,13 @@ class StreamSet:
         kind = "private" if "/private" in url else "public"
         try:
             self._note_connection(kind, conn_id, now)
+            if kind == "private" and self.gaps.on_frame(now):
+                self.on_gap("private stream silent")
             if frame.get("op") == "subscribe" and frame.get("success"):
                 self._acked(kind)
             self._dispatch(frame, now)
         except Exception as e:  # a frame we cannot read is dropped, never fatal
+            self._counts["dropped"] += 1
             logger.warning("ws frame dropped: {}", self.client.redact(f"{type(e).__name__}: {e}"))
 
     def _note_connection(self, kind: str, conn_id: int, now: int) -> None:
@@ -162,12 +179,16 @@ class StreamSet:
         self._connections[kind] = conn_id
         if previous is not None and previous != conn_id:
             self._acks[kind] = 0
+            if kind == "private":
+                self.gaps.on_reconnect()
             self.emit(StreamReconnected(exchange_ts_ms=now, local_ts_ms=now))
 
     def _acked(self, kind: str) -> None:
         self._acks[kind] += 1
-        private = sum(1 for t in WATCHES if t in _PRIVATE)
-        if self._acks["private"] >= private and self._acks["public"] >= len(WATCHES) - private:
+        private = sum(1 for t in self.topics if t in _PRIVATE)
+        if kind == "private" and self._acks["private"] >= private and self.gaps.on_subscribed():
+            self.on_gap("private stream reconnected")
+        if self._acks["private"] >= private and self._acks["public"] >= len(self.topics) - private:
             self._ready.set()
 
     def _dispatch(self, frame: Mapping[str, Any], now: int) -> None:
@@ -217,9 +238,46 @@ class StreamSet:
             order = mapping.order_from_row(row)
             self.emit(OrderUpdated(exchange_ts_ms=ts, local_ts_ms=now, order=order))
 
+    def deliver_execution(self, row: Mapping[str, Any]) -> None:
+        """An execution read back by REST (already de-duplicated): the stream's own handler."""
+        now = self.clock()
+        if _ours(row):
+            self._on_execution_row(row, int(mapping.dec(row, "execTime")), now)
+
+    def gap_since(self) -> int:
+        """Since when the latest private gap may have hidden something (its last frame)."""
+        start = self.gaps.gap_start_ms
+        return start if start is not None else (self.started_ms or self.clock())
+
+    def deliver_order(self, row: Mapping[str, Any]) -> None:
+        """An order row read by REST after a gap: the stream's order handler."""
+        now = self.clock()
+        try:
+            self._on_order(row, int(mapping.dec(row, "updatedTime")), now)
+        except port_errors.MalformedResponse as e:
+            self._counts["dropped"] += 1
+            logger.warning("order read after a gap dropped: {}", e)
+
+    def deliver_position(self, result: Mapping[str, Any]) -> None:
+        """A ``position/list`` result read by REST after a gap: the stream's position handler."""
+        now = self.clock()
+        try:
+            rows = positions.btcusd_rows(result)
+        except port_errors.MalformedResponse as e:  # E3, as an invalid stream frame
+            self._invalid("position", f"position read after a gap: {e}", now, now)
+            return
+        row = next((r for r in rows if str(r.get("positionIdx", 0)) == "0"), rows[0])
+        self._on_position(row, now, now)
+
     def _on_execution(self, row: Mapping[str, Any], ts: int, now: int) -> None:
         if not _ours(row):
             return
+        if not self.ledger.first_time(row):
+            self._counts["duplicate"] += 1
+            return
+        self._on_execution_row(row, ts, now)
+
+    def _on_execution_row(self, row: Mapping[str, Any], ts: int, now: int) -> None:
         kind = row.get("execType")
         if kind == "Trade":
             fill = mapping.fill_from_row(row)
@@ -243,7 +301,11 @@ class StreamSet:
     def _on_position(self, row: Mapping[str, Any], ts: int, now: int) -> None:
         if not _ours(row):
             return
-        pos = mapping.position_from_row(row, ts)
+        try:
+            pos = positions.position_from_row(row, ts)
+        except port_errors.MalformedResponse as e:  # E3: never folded into the view
+            self._invalid("position", f"position frame: {e}", ts, now)
+            return
         if isinstance(pos.position_idx, str):
             logger.info(
                 "position row with positionIdx {!r} (string) accepted (F7)", pos.position_idx
@@ -283,11 +345,22 @@ class StreamSet:
             )
 
     def _on_wallet(self, row: Mapping[str, Any], ts: int, now: int) -> None:
+        coins = row.get("coin")
+        if not isinstance(coins, list):
+            self._invalid("wallet", f"wallet frame without a coin list: {coins!r}", ts, now)
+            return
+        if mapping.btc_coin(coins) is None:
+            return  # only other coins changed (the frame holds changed coins only)
         account = mapping.account_from_wallet(row, ts)
         if isinstance(account, Denial):
-            self.emit(AccountAnswerInvalid(exchange_ts_ms=ts, local_ts_ms=now, detail=str(account)))
+            self._invalid("wallet", str(account), ts, now)
         else:
             self.emit(WalletUpdated(exchange_ts_ms=ts, local_ts_ms=now, account=account))
+
+    def _invalid(self, what: str, detail: str, ts: int, now: int) -> None:
+        self._counts[what] += 1
+        logger.error("E3: invalid {} answer #{} ignored: {}", what, self._counts[what], detail)
+        self.emit(AccountAnswerInvalid(exchange_ts_ms=ts, local_ts_ms=now, detail=detail))
 
 
 _PRIVATE: dict[str, Callable[[StreamSet, Mapping[str, Any], int, int], None]] = {

@@ -8,9 +8,10 @@ exchange at the current clock. The driver (backtest, scenario test) moves the cl
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from accountbuilder.domain.enums import MarginMode, OrderRole, OrderStatus
 from accountbuilder.domain.events import ExchangeEvent
@@ -36,6 +37,9 @@ from accountbuilder.exchange.sim.faults import FaultPlan
 from accountbuilder.exchange.sim.ledger import Ledger
 from accountbuilder.marketdata.candles import CandleArrays
 
+if TYPE_CHECKING:
+    from accountbuilder.exchange.sim.ticks import TickEngine
+
 
 @dataclass(frozen=True, slots=True)
 class RestCall:
@@ -49,10 +53,18 @@ class RestCall:
 class SimExchange:
     """A simulated Bybit BTCUSD inverse perpetual (see ``docs/simulator.md``)."""
 
-    def __init__(self, config: SimConfig | None = None, arrays: CandleArrays | None = None):
+    def __init__(
+        self,
+        config: SimConfig | None = None,
+        arrays: CandleArrays | None = None,
+        *,
+        engine: Callable[[SimConfig, FaultPlan], SimEngine | TickEngine] = SimEngine,
+    ):
         self.config = config or SimConfig()
         self.faults = FaultPlan()
-        self._engine = SimEngine(self.config, self.faults)
+        # ``engine`` builds the clock and price path: candles (``SimEngine``) or the observed
+        # prices of a dry run (``ticks.TickEngine``); the book and the port are the same.
+        self._engine = engine(self.config, self.faults)
         self.rest_calls: list[RestCall] = []
         self.closed = False
         if arrays is not None:
@@ -130,6 +142,11 @@ class SimExchange:
         """Hold every WS event back (they are still applied on the exchange)."""
         self._engine.outbox.stall()
 
+    @property
+    def events_stalled(self) -> bool:
+        """True while ``stall_events`` holds every event back."""
+        return self._engine.outbox.stalled
+
     def resume_events(self) -> None:
         """Release held events; they arrive now (their age shows the stall)."""
         self._engine.outbox.resume(self.now_ms)
@@ -137,6 +154,10 @@ class SimExchange:
     def cancel_elsewhere(self, client_id: str) -> Order:
         """Cancel an order "from elsewhere" (UI, admin): emits ``OrderUpdated`` Cancelled."""
         return self._engine.book.cancel(client_id, self.now_ms, "CancelByAdmin")
+
+    def open_orders_now(self) -> list[Order]:
+        """The exchange's open orders as they stand (tests; no REST call is counted)."""
+        return [o.to_order() for o in self._engine.book.open.values()]
 
     def end_elsewhere(self, client_id: str, status: OrderStatus) -> Order:
         """End an open order as the exchange may on its own (G8): Rejected or Deactivated."""

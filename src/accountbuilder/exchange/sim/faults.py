@@ -47,6 +47,7 @@ class FaultPlan:
     _delay: _Armed = field(default_factory=_Armed)
     _reject_amend: _Armed = field(default_factory=_Armed)
     _duplicate: _Armed = field(default_factory=_Armed)
+    _gap: _Armed = field(default_factory=_Armed)
     _post_only: _Armed = field(default_factory=_Armed)
     _beyond_limit: _Armed = field(default_factory=_Armed)
     reject_roles: frozenset[OrderRole] | None = None  # reject_next_orders: only these roles
@@ -57,6 +58,12 @@ class FaultPlan:
         """The next ``n`` ``place_order`` calls (of ``roles``) are refused; nothing is placed."""
         self._reject.count = n
         self.reject_roles = roles
+
+    def gap_next_events(self, n: int, types: EventTypes | None = None) -> None:
+        """Lose the next ``n`` events (of ``types``) in stream gaps: each lost event is followed
+        by a reconnect (``StreamReconnected``), as a real WS drop is: messages are lost only
+        when the connection drops."""
+        self._gap = _Armed(n, types)
 
     def duplicate_next_events(self, n: int, types: EventTypes | None = None) -> None:
         """Deliver the next ``n`` events (of ``types``) twice, as a replaying stream does."""
@@ -95,11 +102,23 @@ class FaultPlan:
         """Deliver the next ``n`` events (of ``types``) ``delay_ms`` later than normal."""
         self._delay = _Armed(n, types, delay_ms)
 
+    def disarm(self) -> None:
+        """Forget every armed fault (a scenario's faults are over)."""
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if isinstance(value, _Armed):
+                setattr(self, name, _Armed())
+        self.reject_roles = None
+
     # --------------------------------------------------------------- consumed by the sim
     def take_reject(self, role: OrderRole | None = None) -> bool:
         if self.reject_roles is not None and role not in self.reject_roles:
             return False
         return self._reject.take()
+
+    def take_gap(self, event: ExchangeEvent) -> bool:
+        """Lost in a gap (a reconnect follows it)?"""
+        return self._gap.take(event)
 
     def take_duplicate(self, event: ExchangeEvent) -> bool:
         return self._duplicate.take(event)

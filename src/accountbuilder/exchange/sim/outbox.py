@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import replace
 
-from accountbuilder.domain.events import ExchangeEvent
+from accountbuilder.domain.events import ExchangeEvent, StreamReconnected
 from accountbuilder.exchange.sim.faults import FaultPlan
 
 
@@ -29,6 +29,11 @@ class Outbox:
         """Queue ``event`` (built with ``local_ts == exchange_ts``) for delivery."""
         if self._faults.take_drop(event):
             self.dropped.append(event)
+            return
+        if self._faults.take_gap(event):
+            self.dropped.append(event)
+            ts = event.exchange_ts_ms  # the connection dropped: it reconnects and says so
+            self.push(StreamReconnected(exchange_ts_ms=ts, local_ts_ms=ts))
             return
         local = event.exchange_ts_ms + self._latency_ms + self._faults.take_delay_ms(event)
         if local != event.local_ts_ms:
@@ -62,6 +67,10 @@ class Outbox:
             for t, seq, ev in held
         ]
         heapq.heapify(self._heap)
+
+    @property
+    def stalled(self) -> bool:
+        return self._stalled
 
     @property
     def pending(self) -> int:

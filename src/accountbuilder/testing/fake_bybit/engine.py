@@ -1,111 +1,47 @@
-"""Book-less matching model: BTCUSD inverse, one one-way position, one BTC wallet.
+"""Matching model of the fake Bybit: BTCUSD inverse, one one-way position, one account.
 
 Prices move only when a test (or a candle replay) sets them. An order is *marketable* when
-a buy's price is above the last price or a sell's below it (a zero-spread book at the last
-price). Market orders and marketable GTC/IOC/FOK limits fill in full at the last price as
-taker; a marketable PostOnly is accepted, then Cancelled with ``EC_PostOnlyWillTakeLiquidity``
-(reference §4.9); resting limits fill as maker at their own price once the last price trades
+a buy's price is above the last price or a sell's below it. Immediate matches go through
+``taker.take`` (a configurable ladder, unlimited at the last price by default, inside the
+order's limit or the market band): market orders and IOC limits fill what they find and the
+rest is cancelled; FOK fills in full or not at all; a marketable GTC limit rests its rest; a
+marketable PostOnly is accepted, then Cancelled with ``EC_PostOnlyWillTakeLiquidity``
+(reference §4.9). Resting limits fill as maker at their own price once the last price trades
 through them. Conditional orders wait ``Untriggered`` until their trigger price (per
-``triggerBy``) is reached, then turn ``Triggered`` and execute like a new order.
-PnL, fees and margin are in BTC and rounded to 1 satoshi per fill.
+``triggerBy``) is reached, then turn ``Triggered``; at that moment a conditional order without
+``closeOnTrigger`` is cancelled when the account lacks the margin for it, while one with it
+cancels the account's other open orders to make room and executes like a market order.
+PnL, fees and margin are in BTC and rounded to 1 satoshi per fill. Funding, liquidation and
+ADL: ``account_events.py``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
-from accountbuilder.domain.enums import Side
-from accountbuilder.domain.inverse import (
-    fee_btc,
-    liquidation_price_cross,
-    liquidation_price_isolated,
-    pnl_btc,
-)
-from accountbuilder.testing.fake_bybit.config import FakeConfig
+from accountbuilder.domain.inverse import fee_btc, pnl_btc
+from accountbuilder.testing.fake_bybit import taker
+from accountbuilder.testing.fake_bybit.account_state import AccountState, side_of
 from accountbuilder.testing.fake_bybit.params import (
     ApiError,
     check_symbol,
     parse_amend,
     parse_create,
-    positive_decimal,
 )
-from accountbuilder.testing.fake_bybit.state import SAT, Execution, FakeOrder, FakePosition, to_sat
-
-MARGIN_MODES = frozenset({"ISOLATED_MARGIN", "REGULAR_MARGIN", "PORTFOLIO_MARGIN"})
+from accountbuilder.testing.fake_bybit.state import Execution, FakeOrder, to_sat
 
 
-class Engine:
+class Engine(AccountState):
     """Exchange state plus the matching rules; reports changes through ``emit(topic, obj)``."""
 
-    def __init__(
-        self, cfg: FakeConfig, clock: Callable[[], int], emit: Callable[[str, Any], None]
-    ) -> None:
-        self.cfg = cfg
-        self.clock = clock
-        self.emit = emit
-        self.mark = self.last = cfg.price
-        self.orders: dict[str, FakeOrder] = {}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.reserved_link_ids: set[str] = set()
-        self.executions: list[Execution] = []
-        self.position = FakePosition(leverage=cfg.leverage)
-        self.wallet_btc = cfg.wallet_btc
-        self.margin_mode = cfg.margin_mode
-
-    # ----- lookups and derived figures -------------------------------------------------
-    def find(self, order_id: str | None = None, link_id: str | None = None) -> FakeOrder | None:
-        """The order with this id (``orderId`` wins), newest first for ``orderLinkId``."""
-        if order_id:
-            return self.orders.get(order_id)
-        matches = [o for o in self.orders.values() if link_id and o.link_id == link_id]
-        return matches[-1] if matches else None
-
-    def ref_price(self, trigger_by: str) -> Decimal:
-        """Last price for ``LastPrice``, else the mark (index = mark here)."""
-        return self.last if trigger_by == "LastPrice" else self.mark
-
-    def upnl_btc(self) -> Decimal:
-        """Unrealised PnL of the position at the mark price."""
-        p = self.position
-        return to_sat(pnl_btc(_side(p.side), p.size, p.entry, self.mark)) if p.size else SAT * 0
-
-    def position_im_btc(self) -> Decimal:
-        """Initial margin of the position: ``size / entry / leverage``."""
-        p = self.position
-        return to_sat(p.size / p.entry / p.leverage) if p.size else SAT * 0
-
-    def order_im_btc(self) -> Decimal:
-        """Initial margin held by open, non-reduce-only, non-conditional orders."""
-        held = sum(
-            (o.leaves / (o.price or self.last) / self.position.leverage)
-            for o in self.orders.values()
-            if o.is_open and not o.reduce_only and not o.is_conditional
-        )
-        return to_sat(Decimal(held))
-
-    def available_btc(self) -> Decimal:
-        """Wallet minus position and order margin, minus unrealised loss."""
-        loss = min(self.upnl_btc(), Decimal(0))
-        return self.wallet_btc + loss - self.position_im_btc() - self.order_im_btc()
-
-    def liq_price(self) -> Decimal | None:
-        """Liquidation price on the tick grid (isolated or cross formula), None when flat."""
-        p = self.position
-        if not p.size:
-            return None
-        if self.margin_mode == "ISOLATED_MARGIN":
-            lp = liquidation_price_isolated(
-                _side(p.side), p.size, p.entry, p.leverage, self.cfg.mmr
-            )
-        else:
-            backing = self.wallet_btc - self.order_im_btc()
-            lp = liquidation_price_cross(_side(p.side), p.size, p.entry, backing, self.cfg.mmr)
-        if not lp.is_finite() or lp <= 0:
-            return None
-        tick = self.cfg.tick_size
-        return (lp / tick).to_integral_value(ROUND_HALF_UP) * tick
+        self.reject_next: list[str] = []  # reasons: the next creates are acked, then Rejected
+        self.ladder: taker.Ladder = self.cfg.taker_ladder
 
     # ----- price path --------------------------------------------------------------------
     def set_prices(self, mark: Decimal | None = None, last: Decimal | None = None) -> None:
@@ -128,14 +64,17 @@ class Engine:
                       price_on_created=self.last, **fields)  # fmt: skip
         if o.link_id and (o.link_id in self.reserved_link_ids or self.find(link_id=o.link_id)):
             raise ApiError(110072, "OrderLinkedID is duplicate")
+        self._check_price_band(o.side, o.price)
         if o.is_conditional:
-            self._check_trigger_side(o.trigger_direction, o.trigger_price, o.trigger_by)
+            self._check_conditional(o)
         elif o.reduce_only and not self._reducible(o.side):
             raise ApiError(110017, "current position is zero, cannot fix reduce-only order qty")
         elif not o.reduce_only:
             self._check_margin(o)
         self.orders[o.order_id] = o
-        if o.is_conditional:
+        if self.reject_next:  # accepted by the gateway, refused by the matching engine
+            self._close(o, "Rejected", reject=self.reject_next.pop(0))
+        elif o.is_conditional:
             self.emit("order", o)
         else:
             self._activate(o)
@@ -153,14 +92,11 @@ class Engine:
         if "trigger_price" in changes:
             by = changes.get("trigger_by", o.trigger_by)
             self._check_trigger_side(o.trigger_direction, changes["trigger_price"], by)
+        self._check_price_band(o.side, changes.get("price"))
         for name, value in changes.items():
             setattr(o, name, value)
         o.updated_ms = self.clock()
-        if (
-            o.status != "Untriggered"
-            and o.order_type == "Limit"
-            and self._marketable(o.side, o.price)
-        ):
+        if o.status != "Untriggered" and o.order_type == "Limit" and self._marketable(o.side, o.price):  # fmt: skip
             self._take_or_cancel(o)
         else:
             self.emit("order", o)
@@ -194,41 +130,47 @@ class Engine:
         default = self.cfg.stop_cancel_status if o.status == "Untriggered" else "Cancelled"
         self._close(o, status or default, cancel_type=cancel_type)
 
+    def reject_order(self, o: FakeOrder, reason: str) -> None:
+        """Close an open order as ``Rejected`` by the exchange (test control)."""
+        self._close(o, "Rejected", reject=reason)
+
     def fill_partially(self, o: FakeOrder, qty: int, price: Decimal | None = None) -> None:
         """Fill ``qty`` of a resting limit order as maker (test control)."""
         if o.status not in ("New", "PartiallyFilled") or not 0 < qty <= o.leaves:
             raise ValueError(f"cannot fill {qty} of order {o.link_id or o.order_id} ({o.status})")
         self._fill(o, qty, price or o.price or self.last, maker=True)
 
-    # ----- position settings -------------------------------------------------------------
-    def set_leverage(self, body: Mapping[str, Any]) -> None:
-        """Handle ``/v5/position/set-leverage``; the same value again → 110043."""
-        check_symbol(body)
-        buy = positive_decimal(body.get("buyLeverage"), "buyLeverage")
-        if buy != positive_decimal(body.get("sellLeverage"), "sellLeverage"):
-            raise ApiError(10001, "buy leverage must equal sell leverage in one-way mode")
-        if not 1 <= buy <= 100:
-            raise ApiError(10001, "leverage invalid")
-        if buy == self.position.leverage:
-            raise ApiError(110043, "Set leverage has not been modified.")
-        self.position.leverage = buy
-        self.emit("position", self.position)
+    # ----- checks ------------------------------------------------------------------------
+    def _check_price_band(self, side: str, price: Decimal | None) -> None:
+        """110003: a buy above ``mark × (1 + limit_band)``, a sell below ``mark × (1 − band)``."""
+        band = self.cfg.limit_band
+        if price is not None and (
+            price > self.mark * (1 + band) if side == "Buy" else price < self.mark * (1 - band)
+        ):
+            raise ApiError(110003, f"Order price exceeds the allowable range (mark {self.mark}).")
 
-    def switch_mode(self, body: Mapping[str, Any]) -> None:
-        """Handle ``/v5/position/switch-mode``: inverse on UTA 2.0 is one-way only."""
-        check_symbol(body)
-        mode = str(body.get("mode"))
-        if mode == "0":
-            raise ApiError(110025, "Position mode has not been modified.")
-        raise ApiError(110029 if mode == "3" else 10001, "hedge mode is not available for this symbol")  # fmt: skip
+    def _check_conditional(self, o: FakeOrder) -> None:
+        assert o.trigger_price is not None
+        self._check_trigger_side(o.trigger_direction, o.trigger_price, o.trigger_by)
+        waiting = sum(1 for x in self.orders.values() if x.status == "Untriggered")
+        if waiting >= self.cfg.max_conditional_orders:
+            raise ApiError(110009, "The number of stop orders exceeds the maximum allowable limit.")  # fmt: skip
 
-    def set_margin_mode(self, body: Mapping[str, Any]) -> None:
-        """Handle ``/v5/account/set-margin-mode`` (account-wide on UTA 2.0)."""
-        mode = body.get("setMarginMode")
-        if mode not in MARGIN_MODES:
-            raise ApiError(10001, "setMarginMode invalid")
-        self.margin_mode = mode
-        self.emit("position", self.position)
+    def _check_trigger_side(self, direction: int, trigger: Decimal, trigger_by: str) -> None:
+        ref = self.ref_price(trigger_by)
+        if direction == 1 and trigger <= ref:
+            raise ApiError(110092, f"expect Rising, but trigger_price[{trigger}] <= current[{ref}]")
+        if direction == 2 and trigger >= ref:
+            raise ApiError(110093, f"expect Falling, but trigger_price[{trigger}] >= current[{ref}]")  # fmt: skip
+
+    def _check_margin(self, o: FakeOrder) -> None:
+        opening = o.qty - self._reducible(o.side)
+        if opening <= 0:
+            return
+        per_contract = 1 / self.position.leverage + self.cfg.taker_fee
+        need = Decimal(opening) / (o.price or self.last) * per_contract
+        if need > self.available_btc():
+            raise ApiError(110007, "ab not enough for new order")
 
     # ----- matching internals ------------------------------------------------------------
     def _marketable(self, side: str, price: Decimal | None) -> bool:
@@ -243,27 +185,15 @@ class Engine:
         assert o.trigger_price is not None
         return ref >= o.trigger_price if o.trigger_direction == 1 else ref <= o.trigger_price
 
-    def _check_trigger_side(self, direction: int, trigger: Decimal, trigger_by: str) -> None:
-        ref = self.ref_price(trigger_by)
-        if direction == 1 and trigger <= ref:
-            raise ApiError(110092, f"expect Rising, but trigger_price[{trigger}] <= current[{ref}]")
-        if direction == 2 and trigger >= ref:
-            raise ApiError(
-                110093, f"expect Falling, but trigger_price[{trigger}] >= current[{ref}]"
-            )
-
-    def _check_margin(self, o: FakeOrder) -> None:
-        opening = o.qty - self._reducible(o.side)
-        if opening <= 0:
-            return
-        per_contract = 1 / self.position.leverage + self.cfg.taker_fee
-        need = Decimal(opening) / (o.price or self.last) * per_contract
-        if need > self.available_btc():
-            raise ApiError(110007, "ab not enough for new order")
-
     def _trigger(self, o: FakeOrder) -> None:
         o.status, o.updated_ms = "Triggered", self.clock()
         self.emit("order", o)
+        if o.close_on_trigger:  # make room: the account's other open orders are cancelled
+            for other in [x for x in self.orders.values() if x.is_open and x is not o and not x.reduce_only and not x.is_conditional]:  # fmt: skip
+                self._close(other, "Cancelled")
+        elif self.available_btc() < fee_btc(o.qty, self.cfg.taker_fee, self.last):
+            self._close(o, "Cancelled", reject="EC_Others")  # no margin at trigger time
+            return
         self._activate(o)
 
     def _activate(self, o: FakeOrder) -> None:
@@ -278,8 +208,21 @@ class Engine:
     def _take_or_cancel(self, o: FakeOrder) -> None:
         if o.tif == "PostOnly":
             self._close(o, "Cancelled", reject="EC_PostOnlyWillTakeLiquidity")
-        else:
-            self._fill(o, o.leaves, self.last, maker=False)
+            return
+        market = o.order_type == "Market"
+        bound = taker.market_bound(o.side, self.mark, self.cfg.market_band) if market else o.price
+        assert bound is not None
+        fills = taker.take(o.side, o.leaves, bound, self.last, self.ladder)
+        if o.tif == "FOK" and sum(q for _, q in fills) < o.leaves:
+            self._close(o, "Cancelled", reject="EC_CancelForNoFullFill")
+            return
+        for price, qty in fills:
+            if o.is_open:
+                self._fill(o, min(qty, o.leaves), price, maker=False)
+        if o.is_open and (market or o.tif == "IOC"):  # what found no liquidity is cancelled
+            self._close(o, "Cancelled", reject="EC_NoImmediateQtyToFill")
+        elif o.is_open and not fills:
+            self.emit("order", o)
 
     def _close(
         self, o: FakeOrder, status: str, reject: str = "EC_NoError", cancel_type: str = "UNKNOWN"
@@ -298,24 +241,28 @@ class Engine:
                 o.qty, qty = o.cum_qty + room, room
         rate = self.cfg.maker_fee if maker else self.cfg.taker_fee
         fee = to_sat(fee_btc(qty, rate, price))
-        closed, pnl = self._apply(o.side, qty, price)
-        now = self.clock()
-        self.wallet_btc += pnl - fee
-        p = self.position
-        p.cum_realised += pnl - fee
-        p.cur_realised += pnl - fee
-        p.updated_ms, p.seq = now, p.seq + 1
+        closed, pnl = self.book(o.side, qty, price, fee)
         o.cum_qty, o.cum_value = o.cum_qty + qty, o.cum_value + Decimal(qty) / price
         o.cum_fee, o.closed_pnl = o.cum_fee + fee, o.closed_pnl + pnl
-        o.status, o.updated_ms = ("Filled" if o.cum_qty >= o.qty else "PartiallyFilled"), now
+        o.status, o.updated_ms = ("Filled" if o.cum_qty >= o.qty else "PartiallyFilled"), self.clock()  # fmt: skip
         snapshot = {"order_id": o.order_id, "link_id": o.link_id, "side": o.side,
                     "order_type": o.order_type, "price": o.price, "qty": o.qty,
                     "leaves": o.leaves, "stop": "Stop" if o.is_conditional else ""}  # fmt: skip
-        ex = Execution(str(uuid.uuid4()), snapshot, price, qty, fee, rate, maker, now, closed, pnl, self.mark)  # fmt: skip
+        ex = Execution(str(uuid.uuid4()), snapshot, price, qty, fee, rate, maker, self.clock(), closed, pnl, self.mark)  # fmt: skip
         self.executions.append(ex)
-        for topic, obj in (("execution", ex), ("order", o), ("position", p), ("wallet", None)):
+        for topic, obj in (("execution", ex), ("order", o), ("position", self.position), ("wallet", None)):  # fmt: skip
             self.emit(topic, obj)
         self._drop_stale_reduce_only()
+
+    def book(self, side: str, qty: int, price: Decimal, fee: Decimal) -> tuple[int, Decimal]:
+        """Apply an execution to the position and the wallet; return (closed, realised PnL)."""
+        closed, pnl = self._apply(side, qty, price)
+        p = self.position
+        self.wallet_btc += pnl - fee
+        p.cum_realised += pnl - fee
+        p.cur_realised += pnl - fee
+        p.updated_ms, p.seq = self.clock(), p.seq + 1
+        return closed, pnl
 
     def _apply(self, side: str, qty: int, price: Decimal) -> tuple[int, Decimal]:
         """Apply a fill to the one-way position; return (closed contracts, realised PnL)."""
@@ -323,7 +270,7 @@ class Engine:
         closed, pnl = 0, Decimal(0)
         if p.size and p.side != side:
             closed = min(qty, p.size)
-            pnl = to_sat(pnl_btc(_side(p.side), closed, p.entry, price))
+            pnl = to_sat(pnl_btc(side_of(p.side), closed, p.entry, price))
             p.size, qty = p.size - closed, qty - closed
         if qty and p.size:  # harmonic mean entry (reference §7)
             p.entry = Decimal(p.size + qty) / (p.size / p.entry + qty / price)
@@ -339,7 +286,3 @@ class Engine:
         for o in list(self.orders.values()):
             if o.is_open and o.reduce_only and not o.is_conditional and not self._reducible(o.side):
                 self._close(o, "Cancelled", cancel_type="CancelByReduceOnly")
-
-
-def _side(bybit_side: str) -> Side:
-    return Side.LONG if bybit_side == "Buy" else Side.SHORT

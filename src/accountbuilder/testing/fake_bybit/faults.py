@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 MALFORMED_KINDS = frozenset({"missing_fields", "nan", "empty_result", "no_retcode", "not_json"})
+Rewrite = Callable[[dict[str, Any]], Any]
 
 
 @dataclass(slots=True)
@@ -19,6 +21,7 @@ class Fault:
     remaining: int
     seconds: float = 0.0
     fields: tuple[str, ...] | None = None
+    rewrite: Rewrite | None = None
 
 
 class Faults:
@@ -27,6 +30,13 @@ class Faults:
     def __init__(self) -> None:
         self.queue: list[Fault] = []
         self.ws_stalled = False
+        self.clock_shift_ms = 0
+
+    def shift_clock(self, ms: int) -> None:
+        """Run the server's clock ``ms`` ahead (negative: behind) of the real one: signatures,
+        ``market/time``, envelope ``time`` and stream times all use the shifted clock, so a
+        client that does not correct for it gets 10002 once it is off by the recv window."""
+        self.clock_shift_ms = ms
 
     def rate_limit(self, n: int = 1, path: str | None = None) -> None:
         """Answer the next ``n`` requests with ``retCode 10006`` (not processed)."""
@@ -63,10 +73,16 @@ class Faults:
             raise ValueError(f"unknown malformed kind {kind!r}; one of {sorted(MALFORMED_KINDS)}")
         self.queue.append(Fault(kind, path, n, fields=fields))
 
+    def rewrite(self, path: str, change: Rewrite, n: int = 1) -> None:
+        """Process the next ``n`` requests of ``path``, then answer ``change(envelope)``:
+        any shape a test wants (``list: null``, foreign rows, ``side "Long"`` ...)."""
+        self.queue.append(Fault("rewrite", path, n, rewrite=change))
+
     def clear(self) -> None:
-        """Drop every queued fault and resume WS."""
+        """Drop every queued fault, resume WS and put the clock back."""
         self.queue.clear()
         self.ws_stalled = False
+        self.clock_shift_ms = 0
 
     def take(self, path: str, kinds: frozenset[str]) -> Fault | None:
         """Consume one use of the first queued fault of ``kinds`` that matches ``path``."""
@@ -83,6 +99,8 @@ def corrupt(envelope: dict[str, Any], fault: Fault) -> str:
     """Serialise ``envelope`` with the malformation ``fault`` asks for."""
     if fault.kind == "not_json":
         return "<html><body>502 Bad Gateway</body></html>"
+    if fault.kind == "rewrite" and fault.rewrite is not None:
+        return json.dumps(fault.rewrite(envelope))
     if fault.kind == "no_retcode":
         envelope.pop("retCode", None)
     elif fault.kind == "empty_result":

@@ -19,10 +19,11 @@ TRIGGER_BY = frozenset({"LastPrice", "MarkPrice", "IndexPrice"})
 class ApiError(Exception):
     """A business error, answered as a V5 envelope with this ``retCode`` (HTTP 200)."""
 
-    def __init__(self, code: int, msg: str) -> None:
+    def __init__(self, code: int, msg: str, result: Any = None) -> None:
         super().__init__(f"{code} {msg}")
         self.code = code
         self.msg = msg
+        self.result = result  # the envelope's ``result`` (3400045 carries its ``reasons``)
 
 
 def check_symbol(body: Mapping[str, Any]) -> None:
@@ -69,7 +70,7 @@ def parse_create(body: Mapping[str, Any], cfg: FakeConfig) -> dict[str, Any]:
     side, order_type = body.get("side"), body.get("orderType")
     if side not in ("Buy", "Sell") or order_type not in ("Limit", "Market"):
         raise ApiError(10001, "params error: side or orderType invalid")
-    if str(body.get("positionIdx", 0)) != "0":
+    if str(body.get("positionIdx", 0)) != "0" or cfg.position_mode != "one-way":
         raise ApiError(10001, "position idx not match position mode")
     if "stopLoss" in body or "takeProfit" in body:
         raise ApiError(10001, "attached TP/SL is not modelled by the fake server")

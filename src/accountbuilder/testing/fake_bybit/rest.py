@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from accountbuilder.testing.fake_bybit import rows
+from accountbuilder.testing.fake_bybit.config import OtherPosition
 from accountbuilder.testing.fake_bybit.faults import MALFORMED_KINDS, corrupt
 from accountbuilder.testing.fake_bybit.params import SYMBOL, ApiError
 from accountbuilder.testing.fake_bybit.signing import check_rest_auth
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 Params = dict[str, Any]
 PRE_FAULTS = frozenset({"http_403", "rate_limit"})
-POST_FAULTS = frozenset({"delay", "drop", *MALFORMED_KINDS})
+POST_FAULTS = frozenset({"delay", "drop", "rewrite", *MALFORMED_KINDS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,15 @@ def _inverse_btc(p: Params) -> bool:
         and p.get("settleCoin", "BTC") in ("BTC", "")
         and p.get("baseCoin", "BTC") in ("BTC", "")
     )
+
+
+def _selects(p: Params, other: OtherPosition) -> bool:
+    """Whether a ``position/list`` query selects one of the account's other positions."""
+    if p.get("category") != other.category:
+        return False
+    if p.get("symbol"):
+        return p["symbol"] == other.symbol
+    return other.category != "linear" or p.get("settleCoin") == other.settle_coin
 
 
 class RestApi:
@@ -114,6 +124,7 @@ class RestApi:
         headers = {k: v for k, v in request.headers.items() if k.upper().startswith("X-BAPI")}
         srv.requests.append(RecordedRequest(request.method, path, params or {}, raw_query,
                                             raw_body, headers, srv.clock()))  # fmt: skip
+        srv.settle_funding()
         fault = srv.faults.take(path, PRE_FAULTS)
         if fault is not None and fault.kind == "http_403":
             return web.Response(status=403, text="access too frequent")
@@ -123,7 +134,9 @@ class RestApi:
             result = self._dispatch(request.method, path, params, raw_query or raw_body.decode(errors="replace"), request.headers)  # fmt: skip
             envelope = self.envelope(0, "OK", result)
         except ApiError as err:
-            envelope = self.envelope(err.code, err.msg, {})
+            envelope = self.envelope(
+                err.code, err.msg, err.result if err.result is not None else {}
+            )
         except (ValueError, KeyError, TypeError) as err:  # e.g. limit=abc, missing key
             envelope = self.envelope(10001, f"params error: {type(err).__name__}", {})
         return await self._answer(request, path, envelope)
@@ -214,9 +227,11 @@ class RestApi:
         }  # fmt: skip
 
     def account_info(self, p: Params, key: str) -> Any:
-        return {"marginMode": self.srv.engine.margin_mode, "updatedTime": "1700000000000",
-                "unifiedMarginStatus": 6, "dcpStatus": "OFF", "timeWindow": 10, "smpGroup": 0,
-                "isMasterTrader": False, "spotHedgingStatus": "OFF"}  # fmt: skip
+        engine = self.srv.engine
+        return {"marginMode": engine.margin_mode, "updatedTime": "1700000000000",
+                "unifiedMarginStatus": engine.cfg.unified_margin_status, "dcpStatus": "OFF",
+                "timeWindow": 10, "smpGroup": 0, "isMasterTrader": False,
+                "spotHedgingStatus": "OFF"}  # fmt: skip
 
     def wallet_balance(self, p: Params, key: str) -> Any:
         if p.get("accountType") != "UNIFIED":
@@ -234,9 +249,11 @@ class RestApi:
 
     # ----- position ----------------------------------------------------------------------
     def position_list(self, p: Params, key: str) -> Any:
+        """BTCUSD (with ``symbol`` a flat row too) and the account's other open positions."""
         engine = self.srv.engine
         shown = _inverse_btc(p) and ("symbol" in p or engine.position.size > 0)
-        listed = [rows.position_row(engine)] if shown else []
+        listed = rows.position_rows(engine) if shown else []
+        listed += [rows.other_position_row(o) for o in engine.other_positions if _selects(p, o)]
         return {"category": p.get("category", ""), "list": listed, "nextPageCursor": ""}
 
     def set_leverage(self, p: Params, key: str) -> Any:
@@ -280,6 +297,8 @@ class RestApi:
             found = [o for o in found if o.order_id == (oid or o.order_id) and o.link_id == (lid or o.link_id)]  # fmt: skip
         elif realtime:
             found = [o for o in found if o.is_open == (p.get("openOnly", "0") == "0")]
+        if not realtime:  # UTA 2.0: order/history holds closed orders only, by id too
+            found = [o for o in found if not o.is_open]
         kind = p.get("orderFilter")
         if kind in ("Order", "StopOrder"):
             found = [o for o in found if o.is_conditional == (kind == "StopOrder")]
@@ -292,12 +311,15 @@ class RestApi:
                 "nextPageCursor": cursor}  # fmt: skip
 
     def execution_list(self, p: Params, key: str) -> Any:
+        """Newest first; ``execType`` (any when absent), ``startTime``/``endTime`` (execTime)."""
         found = list(reversed(self.srv.engine.executions)) if _inverse_btc(p) else []
         oid, lid = p.get("orderId"), p.get("orderLinkId")
         found = [e for e in found if e.order["order_id"] == (oid or e.order["order_id"])
                  and e.order["link_id"] == (lid or e.order["link_id"])]  # fmt: skip
-        if p.get("execType", "Trade") != "Trade":
-            found = []
+        if p.get("execType"):
+            found = [e for e in found if e.exec_type in p["execType"].split(",")]
+        start, end = int(p.get("startTime") or 0), int(p.get("endTime") or 0)
+        found = [e for e in found if e.time_ms >= start and (not end or e.time_ms <= end)]
         page, cursor = _page(found, p, 50, 100)
         return {"category": p.get("category", ""), "list": [rows.execution_row(e) for e in page],
                 "nextPageCursor": cursor}  # fmt: skip

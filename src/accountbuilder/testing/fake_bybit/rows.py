@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from accountbuilder.testing.fake_bybit.config import OtherPosition
 from accountbuilder.testing.fake_bybit.engine import Engine
 from accountbuilder.testing.fake_bybit.params import SYMBOL
 from accountbuilder.testing.fake_bybit.state import SAT, Execution, FakeOrder, to_sat
@@ -44,7 +45,8 @@ def instrument_row(engine: Engine) -> dict[str, Any]:
         "unifiedMarginTrade": True, "fundingInterval": 480, "copyTrading": "none",
         "upperFundingRate": "0.00375", "lowerFundingRate": "-0.00375",
         "isPreListing": False, "preListingInfo": None,
-        "riskParameters": {"priceLimitRatioX": "0.01", "priceLimitRatioY": "0.02"},
+        "riskParameters": {"priceLimitRatioX": format(cfg.market_band, "f"),
+                           "priceLimitRatioY": format(cfg.limit_band, "f")},
         "displayName": "", "symbolType": "",
     }  # fmt: skip
 
@@ -103,6 +105,7 @@ def order_row(o: FakeOrder, ws: bool = False) -> dict[str, Any]:
 def execution_row(ex: Execution, ws: bool = False) -> dict[str, Any]:
     """Row of ``/v5/execution/list``; ``ws`` adds the ``execution`` stream fields."""
     o = ex.order
+    created = "" if not o["order_id"] else "CreateByStopOrder" if o["stop"] else "CreateByUser"
     row = {
         "symbol": SYMBOL, "orderType": o["order_type"], "underlyingPrice": "",
         "orderLinkId": o["link_id"], "side": o["side"], "indexPrice": px(ex.mark),
@@ -112,13 +115,21 @@ def execution_row(ex: Execution, ws: bool = False) -> dict[str, Any]:
         "execId": ex.exec_id, "tradeIv": "", "blockTradeId": "", "markPrice": px(ex.mark),
         "execPrice": px(ex.price), "markIv": "", "orderQty": str(o["qty"]),
         "orderPrice": px(o["price"]) if o["price"] is not None else "0",
-        "execValue": btc(ex.qty / ex.price), "execType": "Trade", "execQty": str(ex.qty),
-        "closedSize": str(ex.closed_size), "extraFees": "", "seq": 0,
-        "createType": "CreateByUser" if not o["stop"] else "CreateByStopOrder",
+        "execValue": btc(ex.qty / ex.price), "execType": ex.exec_type, "execQty": str(ex.qty),
+        "closedSize": str(ex.closed_size), "extraFees": "", "seq": 0, "createType": created,
     }  # fmt: skip
     if ws:
         row.update(category="inverse", isLeverage="", marketUnit="", execPnl=btc(ex.pnl))
     return row
+
+
+def position_rows(engine: Engine) -> list[dict[str, Any]]:
+    """``/v5/position/list`` rows of BTCUSD: one (``positionIdx 0``), or 1 and 2 in hedge mode."""
+    row = position_row(engine)
+    if engine.cfg.position_mode != "hedge":
+        return [row]
+    flat = {**row, "positionIdx": 2, "side": "", "size": "0", "avgPrice": "0", "liqPrice": ""}
+    return [{**row, "positionIdx": 1}, flat]
 
 
 def position_row(engine: Engine, ws: bool = False) -> dict[str, Any]:
@@ -129,7 +140,7 @@ def position_row(engine: Engine, ws: bool = False) -> dict[str, Any]:
     row = {
         "positionIdx": 0, "riskId": 1, "riskLimitValue": "150", "symbol": SYMBOL,
         "side": p.side, "size": str(p.size), "avgPrice": px(p.entry) if p.size else "0",
-        "positionValue": btc(value), "tradeMode": 0, "positionStatus": "Normal",
+        "positionValue": btc(value), "tradeMode": 0, "positionStatus": p.status,
         "autoAddMargin": 0, "adlRankIndicator": 2 if p.size else 0,
         "leverage": format(p.leverage.normalize(), "f"), "breakEvenPrice": "",
         "positionBalance": btc(im), "markPrice": px(engine.mark), "liqPrice": px(liq),
@@ -147,28 +158,61 @@ def position_row(engine: Engine, ws: bool = False) -> dict[str, Any]:
     return row
 
 
-def wallet_row(engine: Engine) -> dict[str, Any]:
-    """One ``UNIFIED`` account entry with its BTC coin row (REST list item and WS data)."""
-    upnl, wallet = engine.upnl_btc(), engine.wallet_btc
+def other_position_row(o: OtherPosition) -> dict[str, Any]:
+    """A ``position/list`` row of another symbol the account holds (the fields that matter)."""
+    return {"positionIdx": 0, "symbol": o.symbol, "side": o.side, "size": format(o.size, "f"),
+            "avgPrice": "1", "positionStatus": "Normal", "leverage": "1", "liqPrice": "",
+            "unrealisedPnl": "0", "updatedTime": "1700000000000"}  # fmt: skip
+
+
+def wallet_row(engine: Engine, coins: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """One ``UNIFIED`` account entry (REST list item and WS data) with its coin rows.
+
+    ``coins`` names the coin rows to include (a WS frame holds only the coins that changed);
+    None: every coin (REST). Account totals are in USD and always cover every coin.
+    """
+    upnl, wallet, mark = engine.upnl_btc(), engine.wallet_btc, engine.mark
     pos_im, ord_im = engine.position_im_btc(), engine.order_im_btc()
     pos_mm = engine.position.size / engine.position.entry * engine.cfg.mmr if engine.position.size else SAT * 0  # fmt: skip
-    equity, mark = wallet + upnl, engine.mark
+    others = engine.other_coins  # stablecoins: 1 coin = 1 USD here
+    equity, extra_usd = wallet + upnl, sum(others.values(), Decimal(0))
     usd = lambda amount: format((amount * mark).quantize(CENT), "f")  # noqa: E731
-    coin = {
-        "coin": "BTC", "equity": btc(equity), "usdValue": usd(equity),
-        "walletBalance": btc(wallet), "locked": "0", "spotHedgingQty": "0",
-        "borrowAmount": "0", "accruedInterest": "0", "totalOrderIM": btc(ord_im),
-        "totalPositionIM": btc(pos_im), "totalPositionMM": btc(pos_mm),
-        "unrealisedPnl": btc(upnl), "cumRealisedPnl": btc(engine.position.cum_realised),
-        "bonus": "0", "marginCollateral": True, "collateralSwitch": True, "spotBorrow": "0",
-        "free": "", "availableToWithdraw": "", "availableToBorrow": "",
-    }  # fmt: skip
+    rows = [_btc_coin(engine, equity, usd)] + [_other_coin(c, amount) for c, amount in others.items()]  # fmt: skip
+    chosen = [r for r in rows if coins is None or r["coin"] in coins]
+    total = lambda btc_amount: format((btc_amount * mark + extra_usd).quantize(CENT), "f")  # noqa: E731
     return {
         "accountType": "UNIFIED", "accountIMRate": "0", "accountMMRate": "0",
-        "totalEquity": usd(equity), "totalWalletBalance": usd(wallet),
-        "totalMarginBalance": usd(equity), "totalAvailableBalance": usd(engine.available_btc()),
+        "totalEquity": total(equity), "totalWalletBalance": total(wallet),
+        "totalMarginBalance": total(equity), "totalAvailableBalance": usd(engine.available_btc()),
         "totalPerpUPL": usd(upnl), "totalInitialMargin": usd(pos_im + ord_im),
-        "totalMaintenanceMargin": usd(pos_mm), "accountLTV": "0", "coin": [coin],
+        "totalMaintenanceMargin": usd(pos_mm), "accountLTV": "0", "coin": chosen,
+    }  # fmt: skip
+
+
+def _btc_coin(engine: Engine, equity: Decimal, usd: Any) -> dict[str, Any]:
+    pos_im, ord_im = engine.position_im_btc(), engine.order_im_btc()
+    pos_mm = engine.position.size / engine.position.entry * engine.cfg.mmr if engine.position.size else SAT * 0  # fmt: skip
+    return {
+        "coin": "BTC", "equity": btc(equity), "usdValue": usd(equity),
+        "walletBalance": btc(engine.wallet_btc), "locked": btc(engine.locked_btc),
+        "spotHedgingQty": "0", "borrowAmount": "0", "accruedInterest": "0",
+        "totalOrderIM": btc(ord_im), "totalPositionIM": btc(pos_im),
+        "totalPositionMM": btc(pos_mm), "unrealisedPnl": btc(engine.upnl_btc()),
+        "cumRealisedPnl": btc(engine.position.cum_realised), "bonus": "0",
+        "marginCollateral": True, "collateralSwitch": True, "spotBorrow": "0",
+        "free": "", "availableToWithdraw": "", "availableToBorrow": "",
+    }  # fmt: skip
+
+
+def _other_coin(coin: str, amount: Decimal) -> dict[str, Any]:
+    text = format(amount.quantize(Decimal("0.000001")), "f")
+    return {
+        "coin": coin, "equity": text, "usdValue": format(amount.quantize(CENT), "f"),
+        "walletBalance": text, "locked": "0", "spotHedgingQty": "0", "borrowAmount": "0",
+        "accruedInterest": "0", "totalOrderIM": "0", "totalPositionIM": "0",
+        "totalPositionMM": "0", "unrealisedPnl": "0", "cumRealisedPnl": "0", "bonus": "0",
+        "marginCollateral": True, "collateralSwitch": True, "spotBorrow": "0", "free": "",
+        "availableToWithdraw": "", "availableToBorrow": "",
     }  # fmt: skip
 
 

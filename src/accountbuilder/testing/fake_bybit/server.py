@@ -12,18 +12,18 @@ from typing import Any
 
 from aiohttp import web
 
-from accountbuilder.testing.fake_bybit import rows
-from accountbuilder.testing.fake_bybit.bars import Bar, BarSeries, interval_ms
+from accountbuilder.testing.fake_bybit import account_events, rows
+from accountbuilder.testing.fake_bybit.bars import Bar, BarSeries
 from accountbuilder.testing.fake_bybit.config import ApiKey, FakeConfig
+from accountbuilder.testing.fake_bybit.delays import DelayedStream
 from accountbuilder.testing.fake_bybit.engine import Engine
 from accountbuilder.testing.fake_bybit.faults import Faults
-from accountbuilder.testing.fake_bybit.params import SYMBOL
+from accountbuilder.testing.fake_bybit.market_feed import MarketFeed
 from accountbuilder.testing.fake_bybit.rest import RecordedRequest, RestApi
-from accountbuilder.testing.fake_bybit.state import FakeOrder
+from accountbuilder.testing.fake_bybit.state import Execution, FakeOrder
 from accountbuilder.testing.fake_bybit.ws import WsHub
 
 HOST = "127.0.0.1"
-FUNDING_MS = 8 * 3_600_000
 
 
 def wall_clock_ms() -> int:
@@ -56,23 +56,25 @@ class FakeBybit:
     ) -> None:
         self.config = config or FakeConfig()
         self.port = port
-        self.clock = clock or wall_clock_ms
+        self._base_clock = clock or wall_clock_ms
         self.keys: dict[str, ApiKey] = {k.key: k for k in self.config.api_keys}
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
         self.ws_messages: list[RecordedWsMessage] = []
         self.bars = BarSeries()
         self.engine = Engine(self.config, self.clock, self._on_change)
-        self.hub = WsHub(self.keys, self.faults, self.clock, self._snapshot, self._record_ws)
+        self.feed = MarketFeed(self.engine, self.bars, self.clock)
+        self.hub = WsHub(self.keys, self.faults, self.clock, self.feed.snapshot, self._record_ws)
+        self.feed.hub = self.hub
+        self.stream = DelayedStream(self.clock, self.hub.publish_private, self.config.stream_delay_ms)  # fmt: skip
         self.rest = RestApi(self)
-        price = self.config.price
-        self._stats = {"prev24h": price, "high24h": price, "low24h": price,
-                       "volume24h": Decimal(0), "turnover24h": Decimal(0)}  # fmt: skip
-        self._ticker_sent: dict[str, Any] = {}
-        self._kline_start: dict[str, int] = {}
-        self._cs = 0
+        self._funded_ms = self.clock()  # funding is booked for the 00/08/16 UTC passed since
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+
+    def clock(self) -> int:
+        """The exchange's time: the given clock plus ``faults.shift_clock``'s shift."""
+        return self._base_clock() + self.faults.clock_shift_ms
 
     # ----- lifecycle ---------------------------------------------------------------------
     @property
@@ -96,11 +98,12 @@ class FakeBybit:
         await self._runner.setup()
         await web.TCPSite(self._runner, HOST, self.port).start()
         self.port = self._runner.addresses[0][1]
-        self._ticker_sent = self.ticker_row()
+        self.feed.start()
 
     async def stop(self) -> None:
         """Close WebSockets, cut delayed answers short and stop listening."""
         self._stopping.set()
+        await self.stream.stop()
         if self._runner is not None:
             await self.hub.drop()
             await self._runner.cleanup()
@@ -120,10 +123,11 @@ class FakeBybit:
 
     # ----- accounts ----------------------------------------------------------------------
     def add_api_key(
-        self, key: str, secret: str, *, read_only: bool = False, withdraw: bool = False
-    ) -> ApiKey:
-        """Accept another key (``withdraw`` shows Withdraw permission in query-api)."""
-        api = ApiKey(key, secret, read_only=read_only, withdraw=withdraw)
+        self, key: str, secret: str, *, read_only: bool = False, withdraw: bool = False,
+        extra: tuple[tuple[str, str], ...] = (),
+    ) -> ApiKey:  # fmt: skip
+        """Accept another key (``withdraw``/``extra`` add permissions shown by query-api)."""
+        api = ApiKey(key, secret, read_only=read_only, withdraw=withdraw, extra=extra)
         self.keys[key] = api
         return api
 
@@ -138,6 +142,12 @@ class FakeBybit:
         """Move mark and last price together (index = mark); fire triggers and fills."""
         value = Decimal(str(price))
         self._move(value, value, ts_ms, volume)
+
+    def _move(self, mark: Decimal | None, last: Decimal, ts_ms: int | None, volume: Decimal) -> None:  # fmt: skip
+        self.settle_funding()
+        self.feed.move(mark, last, ts_ms, volume)
+        if account_events.liquidation_hit(self.engine):
+            account_events.liquidate(self.engine, "Liq")
 
     def set_last_price(self, price: Decimal | float | str, *, ts_ms: int | None = None) -> None:
         """Move only the last price (the mark stays): resting limits and LastPrice triggers."""
@@ -185,6 +195,47 @@ class FakeBybit:
         """Make a create with this id answer 110072, as if an earlier attempt registered it."""
         self.engine.reserved_link_ids.add(order_link_id)
 
+    def reject_next_create(self, reason: str = "EC_Others") -> None:
+        """Ack the next create (retCode 0), then report the order ``Rejected`` with ``reason``."""
+        self.engine.reject_next.append(reason)
+
+    def reject_order(self, order_link_id: str, reason: str = "EC_Others") -> None:
+        """The exchange rejects a working order (e.g. an ``Untriggered`` stop); pushes it."""
+        found = self.order(order_link_id)
+        if not found.is_open:
+            raise ValueError(f"order {order_link_id} is {found.status}")
+        self.engine.reject_order(found, reason)
+
+    def set_taker_ladder(self, ladder: Sequence[tuple[Decimal | int | str, int]] | None) -> None:
+        """Immediate liquidity: ``(offset from last, contracts)`` levels; None: unlimited."""
+        self.engine.ladder = None if ladder is None else tuple((Decimal(str(o)), q) for o, q in ladder)  # fmt: skip
+
+    # ----- account controls --------------------------------------------------------------
+    def delay_stream(self, seconds: float) -> None:
+        """Asynchronous processing: private frames go out ``seconds`` after the change."""
+        self.stream.delay_ms = int(seconds * 1000)
+
+    def move_coin(self, coin: str, delta: Decimal | int | str) -> None:
+        """Change another coin's balance; the wallet frame holds only that coin (as Bybit's)."""
+        engine = self.engine
+        engine.other_coins[coin] = engine.other_coins.get(coin, Decimal(0)) + Decimal(str(delta))
+        self.stream.send("wallet", [rows.wallet_row(engine, coins=(coin,))])
+
+    def lock_margin(self, btc: Decimal | str) -> None:
+        """Hold ``btc`` of the wallet as margin elsewhere (available balance drops)."""
+        self.engine.locked_btc = Decimal(str(btc))
+
+    def liquidate(self, status: str = "Liq") -> Execution | None:
+        """Liquidate (``Liq``: BustTrade) or auto-deleverage (``Adl``: AdlTrade) the position."""
+        return account_events.liquidate(self.engine, status)
+
+    def settle_funding(self) -> int:
+        """Book the funding of every 00/08/16 UTC passed since the last call; return how many."""
+        now = self.clock()
+        paid = account_events.settle_funding(self.engine, self._funded_ms, now)
+        self._funded_ms = max(self._funded_ms, now)
+        return paid
+
     # ----- WebSocket controls ------------------------------------------------------------
     def stall_ws(self) -> None:
         """Stop sending anything on every WS (pongs, acks, data are discarded)."""
@@ -209,69 +260,13 @@ class FakeBybit:
         """Recorded REST requests to ``path`` (and ``method``), oldest first."""
         return [r for r in self.requests if r.path == path and method in (None, r.method)]
 
-    # ----- market rows and WS fan-out ----------------------------------------------------
     def ticker_row(self) -> dict[str, Any]:
         """The current ``tickers`` row."""
-        now = self.clock()
-        return rows.ticker_row(self.engine, self._stats, now - now % FUNDING_MS + FUNDING_MS)
+        return self.feed.ticker_row()
 
     def ensure_bar(self) -> None:
         """Give the kline endpoints one bar at the current price when none exists yet."""
-        if not self.bars.bars:
-            self.bars.tick(self.clock(), self.engine.last)
-
-    def _current_bar(self, interval: str) -> Bar:
-        bars = self.bars.aggregate(interval)
-        if not bars:  # only history of a longer timeframe so far
-            self.bars.tick(self.clock(), self.engine.last)
-            bars = self.bars.aggregate(interval)
-        return bars[-1]
-
-    def _move(self, mark: Decimal | None, last: Decimal, ts_ms: int | None, volume: Decimal) -> None:  # fmt: skip
-        self.engine.set_prices(mark, last)
-        self.bars.tick(ts_ms or self.clock(), last, volume)
-        stats = self._stats
-        stats["high24h"], stats["low24h"] = max(stats["high24h"], last), min(stats["low24h"], last)
-        stats["volume24h"] += volume
-        stats["turnover24h"] += volume / last
-        row = self.ticker_row()
-        delta = {k: v for k, v in row.items() if self._ticker_sent.get(k) != v}
-        self._ticker_sent = row
-        if delta:
-            self._cs += 1
-            frame = {"topic": f"tickers.{SYMBOL}", "type": "delta", "data": {"symbol": SYMBOL, **delta},
-                     "cs": self._cs, "ts": self.clock()}  # fmt: skip
-            self.hub.publish(f"tickers.{SYMBOL}", frame)
-        for topic in [t for t in self.hub.topics() if t.startswith("kline.")]:
-            self._publish_kline(topic)
-
-    def _publish_kline(self, topic: str) -> None:
-        interval = topic.split(".")[1]
-        current = self._current_bar(interval)
-        previous = self._kline_start.get(topic)
-        if previous is not None and previous < current.start_ms:
-            closed = self.bars.aggregate(interval, previous, previous)
-            if closed:
-                self.hub.publish(topic, self._kline_frame(topic, closed[0], confirm=True))
-        self._kline_start[topic] = current.start_ms
-        self.hub.publish(topic, self._kline_frame(topic, current, confirm=False))
-
-    def _kline_frame(self, topic: str, bar: Bar, confirm: bool) -> dict[str, Any]:
-        interval, now = topic.split(".")[1], self.clock()
-        data = {"start": bar.start_ms, "end": bar.start_ms + interval_ms(interval) - 1,
-                "interval": interval, "open": rows.px(bar.open), "close": rows.px(bar.close),
-                "high": rows.px(bar.high), "low": rows.px(bar.low), "volume": format(bar.volume, "f"),
-                "turnover": rows.btc(bar.turnover), "confirm": confirm, "timestamp": now}  # fmt: skip
-        return {"topic": topic, "type": "snapshot", "ts": now, "data": [data]}
-
-    def _snapshot(self, topic: str) -> dict[str, Any] | None:
-        if topic.startswith("tickers."):
-            self._cs += 1
-            return {"topic": topic, "type": "snapshot", "data": self.ticker_row(), "cs": self._cs,
-                    "ts": self.clock()}  # fmt: skip
-        current = self._current_bar(topic.split(".")[1])
-        self._kline_start.setdefault(topic, current.start_ms)
-        return self._kline_frame(topic, current, confirm=False)
+        self.feed.ensure_bar()
 
     def _on_change(self, topic: str, obj: Any) -> None:
         if topic == "order":
@@ -280,9 +275,9 @@ class FakeBybit:
             row = rows.execution_row(obj, ws=True)
         elif topic == "position":
             row = rows.position_row(self.engine, ws=True)
-        else:
-            row = rows.wallet_row(self.engine)
-        self.hub.publish_private(topic, [row])
+        else:  # a BTC change: the frame holds the BTC row only (changed coins only)
+            row = rows.wallet_row(self.engine, coins=("BTC",))
+        self.stream.send(topic, [row])
 
     def _record_ws(self, path: str, conn_id: str, message: Any) -> None:
         self.ws_messages.append(RecordedWsMessage(path, conn_id, message, self.clock()))

@@ -60,7 +60,12 @@ class FakeOrder:
 
 @dataclass(frozen=True, slots=True)
 class Execution:
-    """One fill (``execType Trade``) with the order's state right after it."""
+    """One execution with the order's state right after it.
+
+    ``exec_type``: ``Trade`` (a fill), ``Funding`` (a funding payment: ``fee`` is the amount
+    paid, negative when received; ``fee_rate`` the funding rate), ``BustTrade`` (liquidation)
+    or ``AdlTrade`` (auto-deleveraging); the last three carry no order ids.
+    """
 
     exec_id: str
     order: dict[str, Any]  # order_id, link_id, side, order_type, price, qty, leaves, stop
@@ -73,6 +78,7 @@ class Execution:
     closed_size: int
     pnl: Decimal
     mark: Decimal
+    exec_type: str = "Trade"
 
 
 @dataclass(slots=True)
@@ -82,6 +88,7 @@ class FakePosition:
     leverage: Decimal
     side: str = ""
     size: int = 0
+    status: str = "Normal"  # positionStatus: Normal, Liq (being liquidated), Adl
     entry: Decimal = Decimal(0)
     cur_realised: Decimal = Decimal(0)
     cum_realised: Decimal = Decimal(0)

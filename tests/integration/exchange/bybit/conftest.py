@@ -1,4 +1,4 @@
-"""Fixtures: the fake Bybit on a manual clock and the live kit around it."""
+"""Fixtures: the fake Bybit on a manual clock, the live kit around it, an adapter past its checks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from tests.integration.exchange.bybit.livekit import (
     ManualClock,
     start_config,
 )
+from tests.unit.exchange.bybit.conftest import caplog_loguru  # noqa: F401
 
+from accountbuilder.exchange.bybit import BybitExchange
 from accountbuilder.testing.fake_bybit.server import FakeBybit
 
 
@@ -42,3 +44,15 @@ async def kit_s2(clock: ManualClock) -> AsyncIterator[LiveKit]:
     """The same with an S2-sized account (where a G4 taker entry is allowed)."""
     async for live in _kit(clock, WALLET_S2):
         yield live
+
+
+@pytest.fixture
+async def port(kit: LiveKit) -> BybitExchange:
+    """An adapter past its start checks, streams subscribed."""
+    adapter = kit.adapter()
+    await adapter.measure_clock()
+    await adapter.verify_key()
+    await adapter.verify_account()
+    adapter.start_streams()
+    assert await adapter.streams.ready(5)
+    return adapter

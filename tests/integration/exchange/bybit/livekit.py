@@ -57,7 +57,12 @@ class ManualClock:
         await asyncio.sleep(0)
 
 
+STREAM_DELAY_MS = 200  # Bybit processes asynchronously: the stream follows the ack
+
+
 def start_config(wallet_btc: Decimal = WALLET_S1, **kw: Any) -> FakeConfig:
+    """The fake's account; its private frames follow the change by ``STREAM_DELAY_MS``."""
+    kw.setdefault("stream_delay_ms", STREAM_DELAY_MS)
     return FakeConfig(api_keys=(ApiKey(KEY, SECRET),), price=MARK0, wallet_btc=wallet_btc, **kw)
 
 
@@ -107,7 +112,7 @@ class LiveKit:
         )  # fmt: skip
         made = BybitExchange.connect(
             Credentials(key, secret, "test"),
-            BybitSettings(client=client, confirm_wait_s=0.5),
+            BybitSettings(client=client),
             self.budget,
             self.clock,
             self.clock.sleep,
@@ -115,14 +120,18 @@ class LiveKit:
         self.adapters.append(made)
         return made
 
-    async def open(self, config: AppConfig | None = None, **kw: Any) -> LiveSession:
-        """History for ATR, then the whole live start (key, streams, account, truth, tick 1)."""
+    async def open(
+        self, config: AppConfig | None = None, *, tick: bool = True, **kw: Any
+    ) -> LiveSession:
+        """History for ATR, then the whole live start (clock, key, account, streams, truth)
+        and, unless ``tick`` is False, the first tick."""
         self.server.load_history(daily_bars(self.clock(), MARK0))
         adapter = kw.pop("adapter", None) or self.adapter()
         self.session = await open_session(
             adapter, config or live_config(), self.budget, self.clock, sleep=self.clock.sleep, **kw
         )
-        await first_ticks(self.session, self.clock)
+        if tick:
+            await first_ticks(self.session, self.clock)
         return self.session
 
     @property
@@ -142,12 +151,28 @@ class LiveKit:
         for _ in range(n):
             self.clock.advance(ms)
             if nudge:
-                self._flip = not self._flip
-                self.server.set_mark_price(self.base + (TICK if self._flip else 0))
-                if self.last is not None:
-                    self.server.set_last_price(self.last)
+                self._nudge()
             await asyncio.sleep(0.01)  # let the frames reach the adapter
             await self.session.driver.step(self.clock())
+
+    def _nudge(self) -> None:
+        self._flip = not self._flip
+        self.server.set_mark_price(self.base + (TICK if self._flip else 0))
+        if self.last is not None:
+            self.server.set_last_price(self.last)
+
+    async def settle(self, real_s: float = 0.05) -> None:
+        """Let the stream catch up: the clock moves past the stream delay, then real time."""
+        self.clock.advance(STREAM_DELAY_MS)
+        await asyncio.sleep(real_s)
+
+    async def pace(self, seconds: float) -> None:
+        """A sleep for the runner's own loops: the clock moves a second at a time, the market
+        with it, and 10 ms of real time pass per second so the streams keep flowing."""
+        for _ in range(max(round(seconds), 1)):
+            self.clock.advance(SEC)
+            self._nudge()
+            await asyncio.sleep(0.01)
 
     async def until(self, done: Callable[[], bool], max_ticks: int = 120, **kw: Any) -> int:
         """Tick until ``done()``; fail after ``max_ticks``. Return the ticks it took."""

@@ -1,4 +1,4 @@
-"""``BybitExchange`` keeps the port's semantics over real ccxt and the fake Bybit (SPEC G1-G7, F1)."""
+"""``BybitExchange`` over real ccxt and the fake Bybit: acks, typed outcomes, requests (G1-G8, F1, F4)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ import asyncio
 from decimal import Decimal
 
 import pytest
-from tests.integration.exchange.bybit.livekit import MARK0, SEC, LiveKit
+from tests.integration.exchange.bybit.livekit import MARK0, SEC
+from tests.integration.exchange.bybit.specs import limit, market, stop
 
 from accountbuilder.domain.enums import (
     OrderRole,
     OrderSide,
     OrderStatus,
-    OrderType,
     TimeInForce,
-    TriggerBy,
-    TriggerDirection,
 )
 from accountbuilder.domain.events import (
     CandleClosed,
@@ -26,76 +24,135 @@ from accountbuilder.domain.events import (
     PongReceived,
     RestRoundTrip,
 )
-from accountbuilder.domain.models import OrderSpec
 from accountbuilder.exchange import errors as E
 from accountbuilder.exchange.bybit import BybitExchange
+from accountbuilder.exchange.port import OrderAck
 from accountbuilder.signal.ids import InvalidClientId
 
-PRIVATE_URL = "ws://127.0.0.1/v5/private"
+CREATE = "/v5/order/create"
 
 
-def limit(cid: str, price: str, qty: int = 100, tif=TimeInForce.POST_ONLY, **kw) -> OrderSpec:
-    role = kw.pop("role", OrderRole.ENTRY)
-    return OrderSpec(cid, role, kw.pop("side", OrderSide.BUY), OrderType.LIMIT, qty,
-                     Decimal(price), tif, **kw)  # fmt: skip
+def updates(port: BybitExchange, cid: str) -> list:
+    return [e.order for e in port.take_events() if isinstance(e, OrderUpdated) and e.order.client_id == cid]  # fmt: skip
 
 
-def market(cid: str, side=OrderSide.BUY, qty: int = 100, **kw) -> OrderSpec:
-    role = kw.pop("role", OrderRole.TAKER_ENTRY)
-    return OrderSpec(cid, role, side, OrderType.MARKET, qty, None, TimeInForce.IOC, **kw)
+async def test_g8_f4_place_returns_the_ack_and_the_state_comes_from_the_stream(kit, port):
+    ack = await port.place_order(limit("s1_L_en0", str(MARK0 + 10)))  # a buy above the last
 
-
-def stop(cid: str, trigger: str, qty: int = 100) -> OrderSpec:
-    return OrderSpec(
-        cid, OrderRole.STOP, OrderSide.SELL, OrderType.MARKET, qty, reduce_only=True,
-        trigger_price=Decimal(trigger), trigger_direction=TriggerDirection.FALLING,
-        trigger_by=TriggerBy.MARK_PRICE,
-    )  # fmt: skip
-
-
-@pytest.fixture
-async def port(kit: LiveKit) -> BybitExchange:
-    adapter = kit.adapter()
-    await adapter.verify_key()
-    adapter.start_streams()
-    assert await adapter.streams.ready(5)
-    return adapter
-
-
-async def test_g3_post_only_that_would_take_raises_and_is_never_resting(kit, port):
-    with pytest.raises(E.PostOnlyWouldTake, match="EC_PostOnlyWillTakeLiquidity"):
-        await port.place_order(limit("s1_L_en0", str(MARK0 + 10)))  # a buy above the last
-
+    assert ack == OrderAck("s1_L_en0", kit.server.order("s1_L_en0").order_id)  # ids, no state
     assert kit.server.order("s1_L_en0").status == "Cancelled"  # Bybit acked it, then cancelled
-    updates = [e.order for e in port.take_events() if isinstance(e, OrderUpdated)]
-    assert updates[-1].status is OrderStatus.REJECTED  # a rejection, not a cancel (§4.9)
+    await kit.settle()
+    events = port.take_events()
+    assert not [e for e in events if isinstance(e, CommandFailed)]  # nothing made up
+    (update,) = [e.order for e in events if isinstance(e, OrderUpdated)]
+    assert update.status is OrderStatus.REJECTED  # a rejection, not a cancel (§4.9)
+    assert update.reject_reason == "EC_PostOnlyWillTakeLiquidity"
     assert await port.fetch_open_orders() == []
 
 
-async def test_g3_post_only_verdict_falls_back_to_a_lookup_when_the_stream_is_silent(kit, port):
+async def test_f4_with_the_stream_silent_the_state_comes_only_from_a_lookup(kit, port):
     kit.server.stall_ws()  # the order frame never comes
 
-    with pytest.raises(E.PostOnlyWouldTake):
-        await port.place_order(limit("s1_L_en2", str(MARK0 + 10)))
+    await port.place_order(limit("s1_L_en2", str(MARK0 + 10)))
+    await kit.settle()
 
-    lookup = kit.server.requests_to("/v5/order/realtime")[-1].params
-    assert lookup["orderLinkId"] == "s1_L_en2"  # one REST lookup by client id decided it
+    assert updates(port, "s1_L_en2") == []  # the ack alone says nothing
+    assert kit.server.requests_to("/v5/order/realtime") == []  # no lookup of its own
+    found = await port.fetch_order("s1_L_en2")  # the core asks after 5 s (F4)
+    assert found.status is OrderStatus.REJECTED
+    assert found.reject_reason == "EC_PostOnlyWillTakeLiquidity"
 
 
-async def test_g3_post_only_rejection_seen_after_the_ack_becomes_a_failed_place(kit, port):
-    placed = await port.place_order(limit("s1_L_en1", "43000"))  # rests
-    assert placed.status is OrderStatus.NEW
-    port.take_events()
-    row = {**_row(kit, "s1_L_en1"), "orderStatus": "Cancelled",
-           "rejectReason": "EC_PostOnlyWillTakeLiquidity"}  # fmt: skip
-    port.streams.tap(PRIVATE_URL, 1, {"topic": "order", "creationTime": kit.clock(), "data": [row]})
+async def test_g8_f4_a_stop_update_3_s_late_is_reported_only_then(kit, port):
+    kit.server.delay_stream(3.0)  # Bybit processes asynchronously: state 3 s after the ack
+    sent_at = kit.clock()
 
-    events = [await anext(port.events()), *port.take_events()]  # the port's async stream
-    failed = [e for e in events if isinstance(e, CommandFailed)]
-    assert [(f.client_id, f.failure.value) for f in failed] == [
-        ("s1_L_en1", "post_only_would_take")
-    ]
-    assert isinstance(events[-1], OrderUpdated) and events[-1].order.status is OrderStatus.REJECTED
+    ack = await port.place_order(stop("s1_L_sl0", "42000"))
+
+    assert isinstance(ack, OrderAck) and kit.clock() == sent_at  # returned at once
+    kit.clock.advance(2_900)
+    await asyncio.sleep(0.05)
+    assert updates(port, "s1_L_sl0") == []  # 2.9 s: nothing yet, nothing assumed
+    kit.clock.advance(200)
+    await asyncio.sleep(0.05)
+    (update,) = [e for e in port.take_events() if isinstance(e, OrderUpdated)]
+    assert update.order.status is OrderStatus.UNTRIGGERED and update.order.qty == 100
+    assert update.exchange_ts_ms >= sent_at + 3_000
+
+
+async def test_g8_a_stop_rejected_after_it_was_working_is_an_order_update_rejected(kit, port):
+    await port.place_order(market("s2_L_tk0"))
+    await port.place_order(stop("s2_L_sl0", "42000"))
+    await kit.settle()
+    assert updates(port, "s2_L_sl0")[-1].status is OrderStatus.UNTRIGGERED  # working
+
+    kit.server.reject_order("s2_L_sl0", "EC_Others")
+    await kit.settle()
+
+    (rejected,) = updates(port, "s2_L_sl0")
+    assert rejected.status is OrderStatus.REJECTED and rejected.reject_reason == "EC_Others"
+
+
+async def test_g8_a_create_acked_then_rejected_is_an_ack_then_an_order_update(kit, port):
+    kit.server.reject_next_create("EC_ReachRiskPriceLimit")
+
+    ack = await port.place_order(stop("s2_L_sl1", "42000"))
+    await kit.settle()
+
+    assert ack.client_id == "s2_L_sl1" and ack.order_id
+    (rejected,) = updates(port, "s2_L_sl1")
+    assert rejected.status is OrderStatus.REJECTED
+    assert rejected.reject_reason == "EC_ReachRiskPriceLimit"
+
+
+async def test_g6_every_stop_request_carries_close_on_trigger(kit, port):
+    await port.place_order(market("s2_L_tk1"))
+    await port.place_order(stop("s2_L_sl2", "42000"))
+    await port.place_order(limit("s2_L_tp0", "46000", side=OrderSide.SELL, reduce_only=True,
+                                 role=OrderRole.TAKE_PROFIT))  # fmt: skip
+
+    bodies = {r.params["orderLinkId"]: r.params for r in kit.server.requests_to(CREATE)}
+    assert bodies["s2_L_sl2"]["closeOnTrigger"] is True and bodies["s2_L_sl2"]["reduceOnly"] is True
+    assert "closeOnTrigger" not in bodies["s2_L_tp0"]  # only the conditional stop
+    assert kit.server.order("s2_L_sl2").close_on_trigger
+
+
+async def test_g2_a_create_answer_without_retcode_is_unknown_not_a_rejection(kit, port):
+    kit.server.faults.malformed(CREATE, "no_retcode")  # processed: the stop is on the book
+
+    with pytest.raises(E.OutcomeUnknown):
+        await port.place_order(stop("s3_L_sl0", "42000"))
+
+    assert kit.server.order("s3_L_sl0").status == "Untriggered"  # it was accepted
+    found = await port.fetch_order("s3_L_sl0")  # what the core does next (G2)
+    assert found is not None and found.status is OrderStatus.UNTRIGGERED
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda env: {**env, "result": {}},  # retCode 0, no ids
+        lambda env: {**env, "result": {"orderId": "", "orderLinkId": "s3_L_sl1"}},
+    ],
+)
+async def test_g2_an_accepted_answer_without_an_order_id_is_unknown(kit, port, change):
+    kit.server.faults.rewrite(CREATE, change)
+
+    with pytest.raises(E.OutcomeUnknown, match="look it up"):
+        await port.place_order(stop("s3_L_sl1", "42000"))
+
+
+async def test_g6_110009_more_than_10_conditional_orders_and_110003_price_band(kit, port):
+    await port.place_order(market("s4_L_tk0", qty=200))
+    for n in range(10):
+        await port.place_order(stop(f"s4_L_sl{n}", str(42000 - n), qty=10))
+
+    with pytest.raises(E.TooManyConditionalOrders) as too_many:
+        await port.place_order(stop("s4_L_sl10", "41000", qty=10))
+    with pytest.raises(E.PriceOutOfRange) as band:  # a buy 3 % above the mark
+        await port.place_order(limit("s4_L_en0", str(MARK0 * Decimal("1.03")), tif=TimeInForce.GTC))  # fmt: skip
+
+    assert (too_many.value.code, band.value.code) == (110009, 110003)
 
 
 async def test_g2_duplicate_client_id_is_duplicate_not_rejected(kit, port):
@@ -121,14 +178,18 @@ async def test_g6_trigger_on_the_wrong_side_and_reduce_only_refusals(kit, port):
 
 async def test_g6_g7_stop_amend_keeps_mark_price_trigger_and_vanished_order_is_not_found(kit, port):
     await port.place_order(market("s2_L_tk0"))
-    placed = await port.place_order(stop("s2_L_sl0", "42000"))
-    assert placed.status is OrderStatus.UNTRIGGERED and placed.role is OrderRole.STOP
+    await port.place_order(stop("s2_L_sl0", "42000"))
+    await kit.settle()
+    port.take_events()
 
-    amended = await port.amend_order("s2_L_sl0", qty=80, trigger_price=Decimal("42500"))
+    ack = await port.amend_order("s2_L_sl0", qty=80, trigger_price=Decimal("42500"))
 
+    assert ack == OrderAck("s2_L_sl0", kit.server.order("s2_L_sl0").order_id)
     body = kit.server.requests_to("/v5/order/amend")[-1].params
     assert body["triggerBy"] == "MarkPrice"  # not ccxt's silent LastPrice default
     assert body["orderLinkId"] == "s2_L_sl0" and body["qty"] == "80"
+    await kit.settle()
+    (amended,) = updates(port, "s2_L_sl0")  # the amend is confirmed by the stream only
     assert amended.qty == 80 and amended.trigger_price == Decimal("42500")
     assert kit.server.order("s2_L_sl0").trigger_by == "MarkPrice"
     kit.server.cancel_stop_elsewhere("s2_L_sl0")
@@ -136,6 +197,18 @@ async def test_g6_g7_stop_amend_keeps_mark_price_trigger_and_vanished_order_is_n
         await port.amend_order("s2_L_sl0", qty=90)
     with pytest.raises(E.OrderNotFound):
         await port.cancel_order("s2_L_sl0")
+
+
+async def test_g8_cancel_returns_the_ack_and_the_cancel_comes_from_the_stream(kit, port):
+    await port.place_order(limit("s3_L_en1", "43000"))
+    await kit.settle()
+    port.take_events()
+
+    ack = await port.cancel_order("s3_L_en1")
+    await kit.settle()
+
+    assert ack.client_id == "s3_L_en1"
+    assert updates(port, "s3_L_en1")[-1].status is OrderStatus.CANCELLED
 
 
 async def test_g2_lookup_by_client_id(kit, port):
@@ -149,14 +222,12 @@ async def test_g2_lookup_by_client_id(kit, port):
     assert all(q.get("orderId") in (None, "") for q in queries)  # never orderId=None
 
 
-async def test_f7_b3_not_modified_answers_are_success(kit, port):
+async def test_f7_b3_not_modified_leverage_is_success_and_one_way_is_read_not_switched(kit, port):
     await port.set_leverage(Decimal(10))  # unchanged: 110043 from Bybit
-    await port.set_one_way()  # already one-way: 110025
 
-    assert kit.server.requests_to("/v5/position/switch-mode")[-1].params == {
-        "mode": 0, "symbol": "BTCUSD", "category": "inverse"}  # fmt: skip
     settings = await port.fetch_settings()
     assert settings.one_way and settings.leverage == Decimal(10)
+    assert kit.server.requests_to("/v5/position/switch-mode") == []  # never called (F7)
 
 
 @pytest.mark.parametrize(
@@ -218,6 +289,7 @@ async def test_f1_each_request_counted_once_and_own_calls_report_round_trips(kit
 
 
 async def test_e2_events_carry_exchange_and_local_time_fills_carry_exec_fee(kit, port):
+    kit.server.delay_stream(0)  # frames sent when made: their age is the wire's alone
     kit.clock.advance(61 * SEC)  # into the next minute: the running 1-minute bar closes
     kit.server.set_mark_price(MARK0 + 1)
     await port.place_order(market("s5_L_tk0", qty=440))
@@ -241,9 +313,3 @@ async def test_e2_events_carry_exchange_and_local_time_fills_carry_exec_fee(kit,
     closed = [e for e in events if isinstance(e, CandleClosed)]
     assert [c.interval for c in closed] == ["1"]
     assert any(isinstance(e, PongReceived) for e in events)
-
-
-def _row(kit: LiveKit, cid: str) -> dict:
-    from accountbuilder.testing.fake_bybit import rows
-
-    return rows.order_row(kit.server.order(cid), ws=True)

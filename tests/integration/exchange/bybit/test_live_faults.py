@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.integration.exchange.bybit.livekit import ENTRY_PRICE, SEC, TICK, LiveKit
 
 from accountbuilder.domain.reasons import ReasonCode
@@ -112,9 +114,14 @@ async def test_f2_ws_drop_is_reported_as_a_reconnect_and_streams_resume(kit: Liv
     await kit.open()
     await kit.tick(3)
     drops_before = kit.core.kit.ws.status(kit.clock()).drops_in_window
+    old = {c.conn_id for c in kit.server.hub.conns}
     await kit.server.drop_ws()
-    await kit.server.wait_subscribed("order")
-    await kit.server.wait_subscribed("tickers.BTCUSD")
+    async with asyncio.timeout(5):  # subscribed again on new connections (not the closing ones)
+        while not all(
+            any(topic in c.topics and c.conn_id not in old for c in kit.server.hub.conns)
+            for topic in ("order", "tickers.BTCUSD")
+        ):
+            await asyncio.sleep(0.01)
     await kit.tick(3)
 
     assert kit.core.kit.ws.status(kit.clock()).drops_in_window >= drops_before + 1

@@ -13,7 +13,8 @@ from tests.integration.exchange.bybit.livekit import (
 
 from accountbuilder.domain.enums import OrderRole, OrderSide, OrderType, TimeInForce
 from accountbuilder.domain.models import OrderSpec
-from accountbuilder.exchange.errors import PermissionRefused
+from accountbuilder.exchange.errors import PermissionRefused, UnsupportedAccount
+from accountbuilder.testing.fake_bybit.config import OtherPosition
 from accountbuilder.testing.fake_bybit.server import FakeBybit
 from accountbuilder_runner.live import StartRefused
 
@@ -26,7 +27,8 @@ async def test_f7_c5_b3_a3_startup_traffic_and_account_checks(kit: LiveKit):
 
     requests = kit.server.requests
     paths = [r.path for r in requests]
-    assert paths[0] == "/v5/user/query-api"  # the key is judged before anything else
+    assert paths[:3] == ["/v5/market/time", "/v5/user/query-api", "/v5/account/info"]  # clock,
+    # then the key and the account are judged before anything else
     assert "/v5/asset/coin/query-info" not in paths  # fetchCurrencies off
     markets = [r.params for r in requests if r.path == "/v5/market/instruments-info"]
     assert markets and all(p["category"] == "inverse" for p in markets)  # inverse markets only
@@ -95,11 +97,71 @@ async def test_c5_wrong_margin_mode_with_a_position_open_refuses_to_start(kit: L
     assert len(kit.server.requests_to("/v5/order/create")) == created  # nothing sent
 
 
-async def test_i4_key_that_can_withdraw_is_refused_before_any_trading_call(kit: LiveKit):
-    kit.server.add_api_key("withdraw-key", "withdraw-secret", withdraw=True)
-    adapter = kit.adapter("withdraw-key", "withdraw-secret")
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ((("Wallet", "Withdraw"),), "Wallet: Withdraw"),
+        ((("Wallet", "SubMemberTransfer"),), "Wallet: SubMemberTransfer"),
+        (
+            (("Wallet", "AccountTransfer"), ("FiatP2P", "FiatP2POrder")),
+            "Wallet: AccountTransfer, FiatP2P: FiatP2POrder",
+        ),  # fmt: skip
+    ],
+)
+async def test_i4_a_key_beyond_the_allowlist_is_refused_before_any_trading_call(
+    kit: LiveKit, extra, named
+):
+    kit.server.add_api_key("wide-key", "wide-secret", extra=extra)
+    adapter = kit.adapter("wide-key", "wide-secret")
 
-    with pytest.raises(PermissionRefused, match="can withdraw"):
+    with pytest.raises(PermissionRefused, match=named):
         await kit.open(adapter=adapter)
 
-    assert [r.path for r in kit.server.requests] == ["/v5/user/query-api"]
+    assert [r.path for r in kit.server.requests] == ["/v5/market/time", "/v5/user/query-api"]
+
+
+async def test_f7_hedge_mode_refuses_to_start_with_instructions_and_never_switches(
+    clock: ManualClock,
+):
+    async with FakeBybit(start_config(position_mode="hedge"), clock=clock) as server:
+        kit = LiveKit(server, clock)
+        with pytest.raises(StartRefused, match="one-way mode") as refused:
+            await kit.open()
+        await kit.close()
+
+    assert "positionIdx 1/2" in str(refused.value)
+    assert server.requests_to("/v5/position/switch-mode") == []  # verified, never switched
+    assert server.requests_to("/v5/order/create") == []
+
+
+@pytest.mark.parametrize(
+    ("status", "named"),
+    [(1, "classic account"), (3, "UTA 1.0"), (4, "UTA 1.0"), (2, "Unified Margin")],
+)
+async def test_issue16_an_account_mode_other_than_uta_2_is_refused_clearly(
+    clock: ManualClock, status, named
+):
+    async with FakeBybit(start_config(unified_margin_status=status), clock=clock) as server:
+        kit = LiveKit(server, clock)
+        with pytest.raises(UnsupportedAccount, match=named) as refused:
+            await kit.open()
+        await kit.close()
+
+    assert f"unifiedMarginStatus {status}" in str(refused.value)
+    assert "UTA 2.0" in str(refused.value)  # what to do instead
+    assert not [r for r in server.requests if r.method == "POST"]  # nothing was changed
+
+
+async def test_c5_margin_mode_is_never_switched_while_the_account_holds_other_positions(
+    clock: ManualClock,
+):
+    others = (OtherPosition("linear", "ETHUSDT", "Buy", Decimal("0.5")),)
+    async with FakeBybit(start_config(other_positions=others), clock=clock) as server:
+        kit = LiveKit(server, clock)
+        with pytest.raises(StartRefused, match="linear ETHUSDT Buy 0.5") as refused:
+            await kit.open()
+        await kit.close()
+
+    assert "account-wide margin mode" in str(refused.value)
+    assert server.requests_to("/v5/account/set-margin-mode") == []
+    assert server.engine.margin_mode == "REGULAR_MARGIN"

@@ -1,4 +1,4 @@
-"""Bybit rows and ccxt errors → domain values and typed errors (recorded/constructed payloads)."""
+"""Bybit rows → domain values (recorded/constructed payloads); positions and errors: own files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import ccxt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,14 +18,12 @@ from accountbuilder.domain.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
-    Side,
     TimeInForce,
     TriggerDirection,
 )
 from accountbuilder.domain.reasons import Denial, ReasonCode
 from accountbuilder.exchange import errors as E
 from accountbuilder.exchange.bybit import mapping
-from accountbuilder.records.redact import Redactor
 
 PAYLOADS = json.loads((Path(__file__).parent / "payloads.json").read_text())
 
@@ -67,28 +64,6 @@ def test_g10_execution_keeps_the_real_exec_fee():
     assert fill.fee_btc == Decimal("0.00000033") and fill.fee_rate == Decimal("0.0002")
     assert fill.liquidity is Liquidity.MAKER and fill.qty == 100
     assert fill.price == Decimal("60000.00") and fill.ts_ms == 1_700_000_000_400
-
-
-def test_c5_position_row_with_exchange_liq_price():
-    pos = mapping.position_from_row(PAYLOADS["position_rest"], 0)
-
-    assert pos.side is Side.LONG and pos.contracts == 100
-    assert pos.entry_price == Decimal("60000.00") and pos.liq_price == Decimal("54794.50")
-    assert pos.leverage == Decimal(10) and pos.unrealized_pnl_btc == Decimal("0.00002732")
-
-
-def test_c5_stream_position_row_uses_entry_price_and_flat_rows_have_no_side():
-    row = PAYLOADS["ws_private"]["position"]["data"][0]
-    assert mapping.position_from_row(row, 0).entry_price == Decimal(row["entryPrice"])
-
-    flat = {**row, "size": "0", "side": "", "liqPrice": ""}
-    pos = mapping.position_from_row(flat, 7)
-    assert (pos.side, pos.contracts, pos.liq_price, pos.ts_ms) == (None, 0, None, 7)
-
-
-def test_f7_position_idx_string_zero_is_kept_as_given():
-    row = {**PAYLOADS["position_rest"], "positionIdx": "0"}
-    assert mapping.position_from_row(row, 0).position_idx == "0"
 
 
 def test_a1_e3_wallet_entry_and_its_anomalies():
@@ -142,64 +117,7 @@ def test_e3_required_numbers_refuse_missing_and_non_numeric(bad):
         mapping.fill_from_row({**PAYLOADS["execution"], "execPrice": bad})
 
 
-def _ccxt_error(cls, code: int) -> Exception:
-    return cls(f'bybit {{"retCode":{code},"retMsg":"x","result":{{}},"time":1}}')
-
-
-@pytest.mark.parametrize(
-    ("error", "mutation", "expected"),
-    [
-        (_ccxt_error(ccxt.InvalidOrder, 110072), True, E.DuplicateClientId),
-        (_ccxt_error(ccxt.InvalidOrder, 110092), True, E.TriggerWrongSide),
-        (_ccxt_error(ccxt.InvalidOrder, 110093), True, E.TriggerWrongSide),
-        (_ccxt_error(ccxt.InvalidOrder, 110017), True, E.ReduceOnlyViolation),
-        (_ccxt_error(ccxt.OrderNotFound, 110001), True, E.OrderNotFound),
-        (_ccxt_error(ccxt.InvalidOrder, 110008), True, E.OrderNotFound),
-        (_ccxt_error(ccxt.InsufficientFunds, 110007), True, E.InsufficientBalance),
-        (_ccxt_error(ccxt.RateLimitExceeded, 10006), True, E.RateLimited),
-        (ccxt.RateLimitExceeded("bybit 403 access too frequent"), False, E.RateLimited),
-        (_ccxt_error(ccxt.InvalidNonce, 10002), True, E.AuthError),
-        (_ccxt_error(ccxt.AuthenticationError, 10003), False, E.AuthError),
-        (_ccxt_error(ccxt.PermissionDenied, 10005), True, E.AuthError),
-        (ccxt.RequestTimeout("bybit POST /v5/order/create"), True, E.OutcomeUnknown),
-        (ccxt.RequestTimeout("bybit GET /v5/position/list"), False, E.ExchangeUnavailable),
-        (ccxt.ExchangeNotAvailable("bybit connection reset"), True, E.OutcomeUnknown),
-        (ccxt.ExchangeError('bybit {"retMsg":"no code"}'), False, E.MalformedResponse),
-        (ValueError("could not convert string to float: 'NaN'"), False, E.MalformedResponse),
-        (_ccxt_error(ccxt.BadRequest, 10001), True, E.Rejected),
-        (_ccxt_error(ccxt.BadRequest, 110043), True, E.Rejected),
-    ],
-)
-def test_f1_g2_errors_map_in_one_place(error, mutation, expected):
-    got = mapping.translate_error(error, mutation=mutation, redact=no_secret)
-
-    assert type(got) is expected
-    assert got.code == mapping.ret_code(error)
-
-
-def test_i4_error_text_is_redacted():
-    error = ccxt.AuthenticationError('bybit {"retCode":10003,"apiKey":"S3CR3T"}')
-
-    got = mapping.translate_error(error, mutation=False, redact=no_secret)
-
-    assert "S3CR3T" not in str(got) and "***" in str(got)
-
-
 # ---------------------------------------------------------------------------- properties
-SECRETS = st.text(
-    alphabet=st.characters(codec="ascii", exclude_characters="*"), min_size=4, max_size=40
-).filter(lambda s: s.strip() == s and s)
-
-
-@given(secret=SECRETS, before=st.text(max_size=30), after=st.text(max_size=30))
-def test_i4_no_secret_survives_error_translation(secret, before, after):
-    error = ccxt.AuthenticationError(f'bybit {{"retCode":10003,"x":"{before}{secret}{after}"}}')
-
-    got = mapping.translate_error(error, mutation=True, redact=Redactor([secret]))
-
-    assert secret not in str(got)
-
-
 @given(
     max_leverage=st.integers(min_value=1, max_value=200),
     mmr_bp=st.integers(min_value=10, max_value=2_000),  # 0.1 % .. 20 %

@@ -1,9 +1,11 @@
-"""A key that can withdraw is refused; so is one that cannot trade (live start, SPEC I4)."""
+"""The API key: an allowlist of permissions, refused at start with the extra ones named (I4)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from accountbuilder.exchange.bybit.permissions import assess_key
 
@@ -22,17 +24,50 @@ def test_i4_trade_only_key_is_accepted():
     assert check.uta and check.ip_restricted  # the docs sample lists three IPs
 
 
-def test_i4_withdraw_permission_anywhere_is_refused():
-    perms = {**TRADE_ONLY["permissions"], "Wallet": ["AccountTransfer", "Withdraw"]}
+def test_i4_read_only_history_permissions_are_allowed():
+    perms = {**TRADE_ONLY["permissions"], "Exchange": ["ExchangeHistory"]}
+
+    assert assess_key({**TRADE_ONLY, "permissions": perms}).refusal is None
+
+
+@pytest.mark.parametrize(
+    ("group", "permission"),
+    [
+        ("Wallet", "Withdraw"),
+        ("Wallet", "SubMemberTransfer"),
+        ("Wallet", "AccountTransfer"),
+        ("Spot", "SpotTrade"),
+        ("Derivatives", "DerivativesTrade"),
+        ("FiatP2P", "FiatP2POrder"),
+        ("FiatBitPay", "FaitPayOrder"),
+        ("BitCard", "BitCard"),
+        ("Earn", "Earn"),
+        ("SomethingNew", "Move"),  # a group Bybit adds later: refused too
+    ],
+)
+def test_i4_any_permission_beyond_the_allowlist_is_refused_and_named(group, permission):
+    perms = {**TRADE_ONLY["permissions"], group: [permission]}
 
     check = assess_key({**TRADE_ONLY, "permissions": perms})
 
-    assert check.can_withdraw and "withdraw" in check.refusal
+    assert check.extra_permissions == (f"{group}: {permission}",)
+    assert f"{group}: {permission}" in check.refusal
+    assert check.can_withdraw is (permission == "Withdraw")
+
+
+def test_i4_the_docs_key_is_refused_naming_every_extra_permission():
+    check = assess_key(DOCS_RESULT)  # the docs sample holds transfers, spot, P2P, BitCard ...
+
+    for named in ("Wallet: AccountTransfer", "Wallet: SubMemberTransfer", "Spot: SpotTrade",
+                  "FiatBitPay: FaitPayOrder", "BitCard: BitCard"):  # fmt: skip
+        assert named in check.refusal
+    assert "Exchange: ExchangeHistory" not in check.refusal  # a read
 
 
 def test_i4_read_only_and_no_contract_permission_are_refused():
-    assert "read-only" in assess_key(DOCS_RESULT).refusal  # the docs key is readOnly 1
-    no_contract = {**TRADE_ONLY, "permissions": {"Spot": ["SpotTrade"]}}
+    read_only = {**TRADE_ONLY, "readOnly": 1}
+    assert "read-only" in assess_key(read_only).refusal
+    no_contract = {**TRADE_ONLY, "permissions": {"ContractTrade": ["Order"]}}
     assert "Contract" in assess_key(no_contract).refusal
 
 

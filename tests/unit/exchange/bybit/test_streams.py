@@ -6,6 +6,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from accountbuilder.domain.enums import OrderStatus, Side
 from accountbuilder.domain.events import (
     AccountAnswerInvalid,
@@ -41,9 +43,15 @@ class StandInClient:
         return text
 
 
-def streams() -> tuple[StreamSet, list]:
+def streams(gaps: list | None = None) -> tuple[StreamSet, list]:
     got: list = []
-    return StreamSet(StandInClient(), got.append), got  # type: ignore[arg-type]
+    on_gap = gaps.append if gaps is not None else None
+    return StreamSet(StandInClient(), got.append, on_gap=on_gap), got  # type: ignore[arg-type]
+
+
+def frame(name: str) -> dict:
+    """A deep copy of a recorded private frame."""
+    return json.loads(json.dumps(PAYLOADS["ws_private"][name]))
 
 
 def test_e2_private_frames_carry_creation_time_and_arrival_time():
@@ -112,8 +120,10 @@ def test_f2_pongs_and_a_new_connection_after_a_drop():
 def test_e6_g10_liquidation_and_funding_executions():
     s, got = streams()
     base = PAYLOADS["ws_private"]["execution"]["data"][0]
-    bust = {**base, "execType": "BustTrade", "side": "Sell", "execQty": "100", "execPrice": "54794.50"}  # fmt: skip
-    funding = {**base, "execType": "Funding", "execFee": "0.00000017", "feeRate": "0.0001"}
+    bust = {**base, "execId": "bust-1", "execType": "BustTrade", "side": "Sell", "execQty": "100",
+            "execPrice": "54794.50"}  # fmt: skip
+    funding = {**base, "execId": "fund-1", "execType": "Funding", "execFee": "0.00000017",
+               "feeRate": "0.0001"}  # fmt: skip
     s.tap(PRIVATE, 1, {"topic": "execution", "creationTime": NOW, "data": [bust, funding]})
 
     liq, fund = got
@@ -152,3 +162,88 @@ def test_g1_rows_of_other_symbols_are_ignored_and_bad_frames_never_raise():
     s.tap(PRIVATE, 1, "not a frame")
 
     assert got == []
+
+
+def test_e3_a_wallet_frame_without_a_btc_row_changes_nothing():
+    s, got = streams()
+    usdt_only = frame("wallet")
+    usdt_only["data"][0]["coin"] = [
+        {**usdt_only["data"][0]["coin"][0], "coin": "USDT", "walletBalance": "9684.46",
+         "equity": "9684.46", "unrealisedPnl": "0"}
+    ]  # fmt: skip
+
+    s.tap(PRIVATE, 1, usdt_only)
+
+    assert got == []  # Bybit sends only the coins that changed: BTC did not
+    assert s.counts().invalid_wallet_frames == 0
+
+
+def test_e3_a_wallet_frame_without_any_coin_list_is_invalid():
+    s, got = streams()
+    broken = frame("wallet")
+    broken["data"][0]["coin"] = None
+
+    s.tap(PRIVATE, 1, broken)
+
+    assert [type(e) for e in got] == [AccountAnswerInvalid]
+    assert s.counts().invalid_wallet_frames == 1
+
+
+@pytest.mark.parametrize(
+    "change", [{"size": "NaN"}, {"side": "Long"}, {"size": "abc"}, {"liqPrice": "NaN"}]
+)
+def test_e3_an_invalid_position_frame_never_updates_the_view_and_is_counted(change, caplog_loguru):
+    s, got = streams()
+    bad = frame("position")
+    bad["data"][0].update(change)
+
+    s.tap(PRIVATE, 1, bad)
+    s.tap(PRIVATE, 1, bad)
+
+    assert [type(e) for e in got] == [AccountAnswerInvalid, AccountAnswerInvalid]
+    assert "position" in got[0].detail
+    assert s.counts().invalid_position_frames == 2
+    assert sum("invalid position answer" in m for m in caplog_loguru) == 2  # each one logged
+
+
+def test_g10_an_execution_is_delivered_once_per_exec_id():
+    s, got = streams()
+    fills = frame("execution")
+
+    s.tap(PRIVATE, 1, fills)
+    s.tap(PRIVATE, 1, fills)  # the same execution again (a resend)
+    s.deliver_execution(fills["data"][0])  # ... and read back by REST: the caller de-duplicates
+
+    assert [type(e) for e in got].count(OrderFilled) == 2
+    assert s.counts().duplicate_executions == 1
+    assert not s.ledger.first_time(fills["data"][0])
+
+
+def test_f2_a_private_reconnect_asks_for_missed_executions_once_resubscribed():
+    gaps: list = []
+    s, got = streams(gaps)
+    ack = PAYLOADS["ws_control"]["subscribe ack"]
+    s.tap(PRIVATE, 1, ack)
+    s.tap(PRIVATE, 2, PAYLOADS["ws_control"]["auth ok"])  # a new private connection
+    for _ in range(3):
+        s.tap(PRIVATE, 2, ack)
+    assert gaps == []  # not before every private topic is subscribed again
+
+    s.tap(PRIVATE, 2, ack)
+
+    assert gaps == ["private stream reconnected"]
+    assert StreamReconnected in [type(e) for e in got]
+
+
+def test_f2_a_private_silence_longer_than_30_s_asks_for_missed_executions():
+    gaps: list = []
+    s, _ = streams(gaps)
+    s.tap(PRIVATE, 1, PAYLOADS["ws_control"]["private pong"])
+    s.client.now += 30_000
+    s.tap(PRIVATE, 1, PAYLOADS["ws_control"]["private pong"])
+    assert gaps == []  # 30 s exactly: still healthy (F2)
+
+    s.client.now += 30_001
+    s.tap(PRIVATE, 1, PAYLOADS["ws_control"]["private pong"])
+
+    assert gaps == ["private stream silent"]

@@ -167,3 +167,19 @@ def test_h2_review_flag_from_the_gate_figures_is_told_once():
     watch.on_outbox(T, Outbox(decisions=[flagged]), core)
 
     assert [x.title for x in outlet.sent] == ["[live] strategy review required (H2)"]
+
+
+def test_i4_a_failing_store_is_told_once_then_its_recovery():
+    core = fake_core()
+    watch, outlet = notifier(core)
+
+    for _ in range(3):
+        watch.store_failed(T, core, "OperationalError: database or disk is full")
+    watch.store_ok(T, core)
+    watch.store_ok(T, core)
+
+    assert [x.title for x in outlet.sent] == [
+        "[live] store failing: entries blocked",
+        "[live] store recovered",
+    ]
+    assert "disk is full" in outlet.sent[0].body

@@ -1,10 +1,8 @@
-"""Report figures (runner/reporting/summary.py): outcome by SPEC H2/E5, drawdown, targets."""
+"""Report figures (runner/reporting/summary.py): outcome by SPEC H2/E5, targets, halts."""
 
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
-from hypothesis import strategies as st
 
 from accountbuilder.domain.enums import HaltKind, Outcome
 from accountbuilder.domain.reasons import ReasonCode
@@ -14,7 +12,6 @@ from accountbuilder_runner.reporting.collector import Collector, EquityPath
 from accountbuilder_runner.reporting.summary import (
     first_at_or_above,
     halts_by_reason,
-    max_drawdown_pct,
     outcome,
 )
 
@@ -25,12 +22,6 @@ NORMAL = HaltState()
 
 def manual(reason=ReasonCode.EQUITY_BELOW_80, since=T0 + DAY):
     return HaltState(HaltPhase.HALT, HaltKind.MANUAL, (reason,), since_ms=since)
-
-
-def test_h2_max_drawdown_is_the_deepest_fall_from_a_running_peak():
-    # 100 → 120 → 90 (−25 % of 120) → 130 → 65 (−50 % of 130): the answer is 50 %
-    assert max_drawdown_pct(np.array([100.0, 120.0, 90.0, 130.0, 65.0])) == 50.0
-    assert max_drawdown_pct(np.array([100.0, 110.0, 120.0])) == 0.0
 
 
 def test_h2_success_when_1000_is_reached_within_18_months():
@@ -87,11 +78,3 @@ def test_i2_halts_by_reason_counts_raised_and_escalated_only():
         HaltLogEntry(T0 + 3, e.RAISED, ReasonCode.DROP_1M, HaltKind.MANUAL),
     ]
     assert halts_by_reason(c) == {"DROP_1M": 2, "EQUITY_BELOW_80": 1}
-
-
-@given(st.lists(st.floats(1.0, 1e6), min_size=1, max_size=80))
-def test_h2_max_drawdown_matches_every_pair_of_peak_then_trough(values):
-    # brute force: the worst (peak − later value) / peak over all pairs i <= j
-    worst = max(1 - values[j] / max(values[: j + 1]) for j in range(len(values)))
-    dd = max_drawdown_pct(np.array(values))
-    assert 0.0 <= dd < 100.0 and abs(dd - worst * 100) < 1e-9

@@ -1,0 +1,142 @@
+"""The simulator on observed prices (the dry run's ``TickEngine``): the same fill rules as a
+candle, applied to each move of the mark and the last price."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from tests.unit.exchange.sim.simkit import BUY, SELL, limit, market, stop
+
+from accountbuilder.domain.enums import OrderStatus, Side, TriggerBy
+from accountbuilder.domain.events import FundingApplied, OrderFilled, PositionLiquidated
+from accountbuilder.exchange.errors import Rejected
+from accountbuilder.exchange.sim.config import FUNDING_INTERVAL_MS, SimConfig
+from accountbuilder.exchange.sim.exchange import SimExchange
+from accountbuilder.exchange.sim.faults import FaultPlan
+from accountbuilder.exchange.sim.ticks import TickEngine
+
+D = Decimal
+T0 = 1_704_067_200_000 + 3_600_000  # 2024-01-01 01:00 UTC
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def rig(mark: str = "50000", **config) -> tuple[TickEngine, SimExchange, Clock]:
+    clock = Clock()
+    config.setdefault("start_balance_btc", D("0.01"))
+    engine = TickEngine(SimConfig(**config), FaultPlan(), clock, D(mark))
+    return engine, SimExchange(engine.config, engine=lambda c, f: engine), clock
+
+
+async def long_with_stop(engine, sim, trigger: str = "49000", by=None):
+    await sim.place_order(market("en", BUY, 300))
+    spec = stop("sl", SELL, 300, D(trigger))
+    await sim.place_order(spec if by is None else replace(spec, trigger_by=by))
+    engine.take_events()
+
+
+def fills(events) -> list:
+    return [e.fill for e in events if isinstance(e, OrderFilled)]
+
+
+async def test_g6_a_mark_move_through_the_stop_fills_it_at_the_trigger():
+    engine, sim, _ = rig()
+    await long_with_stop(engine, sim)
+
+    engine.on_prices(D("49500"))
+    assert not fills(engine.take_events())  # not reached yet
+    engine.on_prices(D("48800"))
+
+    [fill] = fills(engine.take_events())
+    assert fill.client_id == "sl" and fill.price == D("49000")  # as a candle's path fills it
+    assert engine.book.ledger.contracts == 0
+
+
+async def test_g6_after_a_gap_the_stop_fills_at_the_new_last_price():
+    engine, sim, _ = rig()
+    await long_with_stop(engine, sim)
+
+    engine.on_prices(D("48800"), D("48790"), gap=True)  # nothing seen in between
+
+    [fill] = fills(engine.take_events())
+    assert fill.price == D("48790")
+
+
+async def test_g6_a_last_price_stop_waits_for_the_last_price_not_the_mark():
+    engine, sim, _ = rig()
+    await long_with_stop(engine, sim, by=TriggerBy.LAST_PRICE)
+
+    engine.on_prices(D("48900"), D("49100"))  # the mark is through, the last is not
+    assert not fills(engine.take_events())
+    engine.on_prices(D("48900"), D("48950"))
+
+    assert [f.client_id for f in fills(engine.take_events())] == ["sl"]
+
+
+async def test_g3_a_resting_limit_fills_at_its_price_only_when_the_last_trades_through():
+    engine, sim, _ = rig()
+    await sim.place_order(limit("en", BUY, 200, D("49500")))
+    engine.take_events()
+
+    engine.on_prices(D("49400"), D("49500"))  # touching is not trading through
+    assert not fills(engine.take_events())
+    engine.on_prices(D("49400"), D("49499.5"))
+
+    [fill] = fills(engine.take_events())
+    assert fill.price == D("49500") and fill.liquidity.value == "maker"
+    assert engine.book.ledger.side is Side.LONG
+
+
+async def test_g9_the_take_profit_fills_and_the_stop_is_left_for_the_bot_to_cancel():
+    engine, sim, _ = rig()
+    await long_with_stop(engine, sim)
+    await sim.place_order(limit("tp", SELL, 300, D("51000"), reduce_only=True))
+    engine.take_events()
+
+    engine.on_prices(D("51100"))
+
+    assert [f.client_id for f in fills(engine.take_events())] == ["tp"]
+    assert engine.book.ledger.contracts == 0
+    assert engine.book.orders["sl"].status is OrderStatus.UNTRIGGERED  # a reduce-only stop
+
+
+async def test_e6_the_mark_reaching_the_liquidation_price_liquidates_before_the_stop():
+    engine, sim, _ = rig(leverage=D(3))
+    await long_with_stop(engine, sim, trigger="30000")  # a stop far below the liquidation
+    liq = engine.book.liq_price
+
+    engine.on_prices(liq - 100)
+
+    events = engine.take_events()
+    assert any(isinstance(e, PositionLiquidated) for e in events)
+    assert not fills(events) and engine.book.ledger.contracts == 0
+    assert engine.book.orders["sl"].status is OrderStatus.CANCELLED
+
+
+async def test_a3_funding_is_booked_at_each_eight_hour_boundary_passed():
+    engine, sim, clock = rig()
+    await sim.place_order(market("en", BUY, 300))
+    engine.take_events()
+
+    clock.now = T0 + 2 * FUNDING_INTERVAL_MS  # 08:00 and 16:00 passed
+    engine.on_prices(D("50000"))
+
+    funding = [e for e in engine.take_events() if isinstance(e, FundingApplied)]
+    assert [e.exchange_ts_ms for e in funding] == [T0 - 3_600_000 + k * FUNDING_INTERVAL_MS for k in (1, 2)]  # fmt: skip
+    assert engine.book.ledger.funding_btc < 0  # a long pays a positive rate
+    assert engine.on_prices(D("50000")) == 0  # booked once
+
+
+async def test_issue20_the_port_reads_candles_from_the_feed_not_the_simulator():
+    _, sim, _ = rig()
+
+    with pytest.raises(Rejected, match="public feed"):
+        await sim.fetch_candles("1", 10)
