@@ -121,7 +121,9 @@ def _stream(path: Path) -> np.ndarray | None:
                 )
         except ValueError:
             return None
-    return None if blank or values.shape[0] == 0 else values
+    if blank or values.shape[0] == 0 or values.shape[1] != len(COLUMNS):
+        return None
+    return values
 
 
 def _load_text(path: Path) -> np.ndarray:
