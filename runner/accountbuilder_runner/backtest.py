@@ -125,7 +125,9 @@ async def run_backtest(
         collector.on_tick(now_ms, core)
         progress(now_ms, core)
 
-    replay = await Replay.open(plan, on_outbox=collector.on_outbox, on_tick=on_tick)
+    replay = await Replay.open(
+        plan, on_outbox=collector.on_outbox, on_tick=on_tick, on_repeat=collector.on_repeat
+    )
     collector.bind(replay.sim.ledger, plan.start_ms)
     load_s = time.perf_counter() - t0
     await replay.run()

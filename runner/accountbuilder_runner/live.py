@@ -71,6 +71,7 @@ from accountbuilder_runner.session import (  # noqa: F401  (re-exported for test
 )
 from accountbuilder_runner.start_guard import StartRefused, unreadable_answers_refused
 from accountbuilder_runner.store_owner import foreign_session, record_owner, take_store
+from accountbuilder_runner.ticktimes import TickTimes, freeze_startup_objects
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
@@ -250,6 +251,11 @@ async def _main(
         stop = _stop_on_signals()
         await guard.measure()  # the first tick knows whether entries may be made
         session.driver.requests = with_clock(session.driver.requests, guard)
+        tick_times = TickTimes()
+        session.driver.rounds.clock_ns = tick_times.clock
+        session.driver.rounds.on_core_tick = tick_times.record
+        recorder.runtime_extra["ticks"] = tick_times.stats
+        freeze_startup_objects()  # no tick waits for a collection of the start-up objects
         await first_ticks(session, clock)
         if notifier is not None:
             notifier.started(clock(), session.core, started)

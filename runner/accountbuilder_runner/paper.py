@@ -303,7 +303,11 @@ async def _run_locked(
     replay, interrupted = None, True
     try:
         replay = await Replay.open(
-            plan, on_outbox=outputs.on_outbox, on_tick=outputs.on_tick, wrap_executor=outputs.wrap
+            plan,
+            on_outbox=outputs.on_outbox,
+            on_tick=outputs.on_tick,
+            wrap_executor=outputs.wrap,
+            day_edges=True,  # the daily roll-up reads equity at each day's first and last tick
         )
         outputs.bind(replay)
         console.event(_header(plan, winrate, options))

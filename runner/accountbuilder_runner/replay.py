@@ -10,8 +10,10 @@ the start are history: the core fetches 30 daily candles from them at start (ATR
 Two modes give the same decisions, trades and halts (``tests/unit/runner/test_replay.py``):
 
 - ``skip_idle=True`` (default): the simulator jumps over candles that touch nothing and sends
-  market data only at ticks; ticks where the core provably does nothing are skipped (a flat
-  manual HALT, a protected position; see ``quiet``);
+  market data only at ticks; after each tick the core is asked for its next wake
+  (``TradingCore.next_wake``: a flat manual HALT, a protected position, a refusal that
+  stands) and the ticks before it are skipped (``wakes`` finds the candle); a skipped
+  refusal is handed to ``on_repeat`` with its count, so the records are the same;
 - ``skip_idle=False``: every candle is processed, with market data, and every step is ticked.
 """
 
@@ -27,15 +29,17 @@ import numpy as np
 from accountbuilder.config.models import AppConfig
 from accountbuilder.core.kit import Outbox
 from accountbuilder.core.orchestrator import TradingCore
+from accountbuilder.core.wake import MARK_WINDOW_MS, Wake
 from accountbuilder.exchange.sim.config import SimConfig
 from accountbuilder.exchange.sim.exchange import SimExchange
 from accountbuilder.health.rest_budget import RestBudget
 from accountbuilder.marketdata.candles import DAY_MS, CandleArrays, slice_ms
 from accountbuilder.marketdata.view import Staleness
+from accountbuilder.records.decision_log import DecisionRecord
 from accountbuilder_runner.bootstrap import start_core
 from accountbuilder_runner.drivers.sim import SimDriver
 from accountbuilder_runner.executor import CommandExecutor
-from accountbuilder_runner.quiet import QuietSchedule, idle_flat_manual_halt, idle_in_position
+from accountbuilder_runner.wakes import WakeFinder
 
 WARMUP_DAYS = 15  # without --from: the first days seed the daily ATR(14) and are not traded
 HISTORY_DAYS = 31  # start_core fetches 30 daily candles
@@ -110,8 +114,25 @@ def plan_replay(
     )
 
 
+def _simulator(plan: ReplayPlan) -> SimExchange:
+    """The simulated exchange at ``plan.start_ms``; skipping: market data only at ticks."""
+    fast = plan.skip_idle
+    sim = SimExchange(
+        SimConfig(
+            start_balance_btc=(plan.start_equity_usd / plan.start_mark).quantize(SATOSHI),
+            skip_quiet_candles=fast,
+            market_events_every=0 if fast else 1,
+        )
+    )
+    sim.load(plan.arrays, start_ts_ms=plan.start_ms)
+    sim.run_to(plan.start_ms)
+    return sim
+
+
 OnOutbox = Callable[[int, Outbox, TradingCore], None]
 OnTick = Callable[[int, TradingCore], None]
+# A standing refusal recorded again at ``count`` skipped ticks, the last at ``last_ts_ms``.
+OnRepeat = Callable[[DecisionRecord, int, int], None]
 
 
 @dataclass
@@ -122,14 +143,22 @@ class Replay:
     sim: SimExchange
     core: TradingCore
     driver: SimDriver
-    quiet: QuietSchedule | None
+    wakes: WakeFinder | None  # None: every step is ticked (``skip_idle=False``)
+    on_repeat: OnRepeat | None = None  # None: standing refusals are ticked, not skipped
     ticks: int = 0
     skipped: int = 0
     now_ms: int = 0
     candle_closes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    late: tuple[int, int] | None = None  # skipped candles whose marks the next tick delivers
+    day_edges: bool = False  # tick each UTC day's first and last step (paper's daily roll-up)
 
     def __post_init__(self) -> None:
         self.candle_closes = self.plan.arrays.close_ts_ms  # computed once (a property)
+
+    @property
+    def window_candles(self) -> int:
+        """Candles of E1's 5-minute window (its marks reach the core at a wake, core.wake)."""
+        return MARK_WINDOW_MS // self.plan.timeframe_ms + 1
 
     @classmethod
     async def open(
@@ -138,19 +167,18 @@ class Replay:
         *,
         on_outbox: OnOutbox | None = None,
         on_tick: OnTick | None = None,
+        on_repeat: OnRepeat | None = None,
         wrap_executor: Callable[[CommandExecutor], object] | None = None,
+        day_edges: bool = False,
     ) -> Replay:
-        """Build the simulator and start the core on it at ``plan.start_ms``."""
-        fast = plan.skip_idle
-        sim = SimExchange(
-            SimConfig(
-                start_balance_btc=(plan.start_equity_usd / plan.start_mark).quantize(SATOSHI),
-                skip_quiet_candles=fast,
-                market_events_every=0 if fast else 1,
-            )
-        )
-        sim.load(plan.arrays, start_ts_ms=plan.start_ms)
-        sim.run_to(plan.start_ms)
+        """Build the simulator and start the core on it at ``plan.start_ms``.
+
+        ``on_repeat`` receives the refusals that skipped ticks would have recorded; without it
+        only ticks that record nothing are skipped. ``day_edges``: never skip the first or
+        last tick of a UTC day, nor a tick inside a data gap (the daily equity of I3 is read
+        at ticks).
+        """
+        sim = _simulator(plan)
         staleness = Staleness(mark_ms=2 * plan.timeframe_ms, account_ms=ACCOUNT_NEVER_STALE_MS)
         started = await start_core(sim, plan.config, plan.start_ms, staleness=staleness)
         executor = CommandExecutor(
@@ -164,8 +192,17 @@ class Replay:
             on_tick=on_tick,
         )
         driver.pending = list(started.startup_events)
-        quiet = QuietSchedule(plan.arrays, plan.config.emergency) if fast else None
-        return cls(plan, sim, started.core, driver, quiet, now_ms=plan.start_ms)
+        wakes = WakeFinder(plan.arrays) if plan.skip_idle else None
+        return cls(
+            plan,
+            sim,
+            started.core,
+            driver,
+            wakes,
+            on_repeat,
+            now_ms=plan.start_ms,
+            day_edges=day_edges,
+        )
 
     async def run(self, pace: Callable[[int], Awaitable[None]] | None = None) -> None:
         """Tick to the end; ``pace(now_ms)`` is awaited after every tick (paper speed)."""
@@ -181,8 +218,11 @@ class Replay:
 
     async def tick(self, now_ms: int) -> None:
         """One tick at ``now_ms`` (a multiple of the timeframe after the start)."""
-        if self.quiet is not None:
+        if self.wakes is not None:
             self.sim.run_to(now_ms)
+            if self.late is not None:
+                self.sim.emit_marks(*self.late)
+                self.late = None
             if self._closed_index(now_ms) is not None:
                 self.sim.emit_market_event()
         await self.driver.step(now_ms)
@@ -196,21 +236,48 @@ class Replay:
         return i if i < closes.size and int(closes[i]) == now_ms else None
 
     def _next_tick(self, now_ms: int) -> int:
-        tf = self.plan.timeframe_ms
+        nxt = now_ms + self.plan.timeframe_ms
         pending = bool(self.driver.pending or self.driver.carried or self.sim.pending_events)
-        if self.quiet is None or pending:
-            return now_ms + tf
+        if self.wakes is None or pending:
+            return nxt
         last_closed = int(np.searchsorted(self.candle_closes, now_ms, "right")) - 1
-        if idle_flat_manual_halt(self.core, pending):
-            wake = self.quiet.next_wake_index(last_closed, self.core)
-            nxt = max(now_ms + tf, int(self.candle_closes[wake]))
-        elif idle_in_position(self.core, pending):
-            wake = self.quiet.position_wake_index(last_closed, self.core)
-            until = max(now_ms + tf, int(self.candle_closes[wake]))
+        wake = self.core.next_wake(now_ms)
+        if wake is None or (wake.repeats is not None and self.on_repeat is None):
+            return nxt
+        target = self._landing(last_closed, now_ms, wake)
+        if target <= last_closed + 1:
+            return nxt
+        return self._jump(now_ms, target, wake)
+
+    def _landing(self, after: int, now_ms: int, wake: Wake) -> int:
+        """The candle to tick next: the first where the standing may break."""
+        wakes = self.wakes
+        target = wakes.first_break(after, wake.standing)
+        if wake.repeats is not None or self.day_edges:  # every tick in a gap runs
+            if int(self.candle_closes[after]) != now_ms:
+                return after
+            target = min(target, wakes.last_before_gap(after))
+        if self.day_edges:
+            target = min(target, wakes.next_day_edge(after))
+        if wake.quiet_position:  # the exchange charges funding there (wallet, liqPrice)
+            target = min(target, wakes.next_funding(after))
+        return target
+
+    def _jump(self, now_ms: int, target: int, wake: Wake) -> int:
+        tf = self.plan.timeframe_ms
+        land = int(self.candle_closes[target])
+        if wake.quiet_position:
             # replay up to the first candle with a fill; its events are that tick's input
-            self.driver.pending.extend(self.sim.advance(until, stop_at_fill=True))
-            nxt = max(now_ms + tf, self.sim.now_ms)
-        else:
-            return now_ms + tf
-        self.skipped += (nxt - now_ms) // tf - 1
-        return nxt
+            self.driver.pending.extend(self.sim.advance(land, stop_at_fill=True))
+            land = max(now_ms + tf, self.sim.now_ms)
+        skipped = (land - now_ms) // tf - 1
+        if skipped:
+            at = int(np.searchsorted(self.candle_closes, land, "right")) - 1
+            after = int(np.searchsorted(self.candle_closes, now_ms, "right"))
+            if wake.repeats is not None:  # the skipped ticks are candles after .. at - 1
+                closes = self.plan.arrays.close[after:at]
+                for record, count in self.core.skipped(wake, self.candle_closes[after:at], closes):
+                    self.on_repeat(record, count, record.ts_ms)
+            self.late = (max(at - self.window_candles, after), at - 1)
+        self.skipped += skipped
+        return land

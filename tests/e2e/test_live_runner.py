@@ -199,6 +199,8 @@ async def test_i4_sigterm_keeps_stop_and_tp_status_reads_while_running_and_no_se
     shown = json.loads(status_out)  # read while the runner was writing (WAL, read-only)
     assert shown["state"] == "IN_POSITION" and shown["stop_status"] == "ACTIVE"
     assert shown["runtime"]["mode"] == "live"
+    ticks = shown["runtime"]["ticks"]  # the core's tick durations (issue 19)
+    assert ticks["window"] > 0 and 0 < ticks["p50_us"] <= ticks["p99_us"] <= ticks["max_us"]
     assert proc.returncode == 0, err.decode()
     assert len(open_orders(server, "stop")) == 1 and len(open_orders(server, "tp")) == 1
     assert (tmp_path / "logs" / "live.log").stat().st_size > 0

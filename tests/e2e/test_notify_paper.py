@@ -124,11 +124,12 @@ def test_f6_a_dead_receiver_changes_nothing_in_the_trading_outcome(tmp_path, mon
     for kind in ("trades", "halts", "decisions", "metrics"):
         assert records(dead, kind) == records(quiet, kind), kind
     notify = status_json(dead, capsys)["runtime"]["notify"]
-    # started, the HALT, two days, stopped: every one tried twice, none taken
-    assert notify["sent"] == 0 and notify["dropped_by_cause"] == {"send_failed": 5}
+    # started, the HALT, three days (05-12, 05-13, 05-14 so far: the halted 05-13 has its
+    # roll-up as when every minute is ticked), stopped: every one tried twice, none taken
+    assert notify["sent"] == 0 and notify["dropped_by_cause"] == {"send_failed": 6}
     assert "notify" not in status_json(quiet, capsys)["runtime"]
     assert main(["status", "--state", str(dead)]) == 0
-    assert "notify       sent 0  dropped 5 (send_failed 5)  queued 0" in capsys.readouterr().out
+    assert "notify       sent 0  dropped 6 (send_failed 6)  queued 0" in capsys.readouterr().out
 
 
 def test_i4_a_canary_token_in_the_urls_never_reaches_a_file_the_run_writes(

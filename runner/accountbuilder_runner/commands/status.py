@@ -251,6 +251,7 @@ def _rows(s: dict[str, Any]) -> list[tuple[str, str]]:
         ),  # fmt: skip
         ("position", str(rt.get("position") or "flat")),
         ("notify", _notify_text(rt.get("notify"))),
+        ("ticks", _ticks_text(rt.get("ticks"))),
         *([("exchange", _exchange_line(rt["exchange"]))] if rt.get("exchange") else []),
         (
             "orders live",
@@ -310,6 +311,16 @@ def _runner_text(runner: dict[str, Any] | None) -> str:
         return "none recorded"
     alive = "running" if runner["running"] else "not running"
     return f"pid {runner['pid']} ({alive}, {runner['mode']}), started {runner['started']}"
+
+
+def _ticks_text(t: dict[str, Any] | None) -> str:
+    """The live core's tick durations over the last ``window`` ticks (runner.ticktimes)."""
+    if not t or not t.get("window"):
+        return "n/a (no live ticks timed)"
+    return (
+        f"p50 {t['p50_us']} µs  p99 {t['p99_us']} µs  max {t['max_us']} µs  "
+        f"(last {t['window']} of {t['ticks']})"
+    )
 
 
 def _notify_text(counts: dict[str, Any] | None) -> str:

@@ -79,6 +79,17 @@ class DecisionRuns:
         else:
             self.rows.append(row)
 
+    def repeat(self, d: DecisionRecord, count: int, last_ts_ms: int) -> None:
+        """``d`` recorded again at ``count`` more ticks, the last at ``last_ts_ms`` (ticks a
+        replay skipped because the refusal provably stood: ``Replay.on_repeat``)."""
+        row = self.rows[-1] if self.rows else None
+        if d.accepted or row is None or row.key() != _row(d).key():
+            raise ValueError("only the refusal of the last row can repeat")
+        self.total += count
+        self.rejects[d.reason.value] += count
+        row.count += count
+        row.last_ts_ms = last_ts_ms
+
 
 @dataclass(frozen=True, slots=True)
 class ClosedTrade:
@@ -140,6 +151,9 @@ class Collector:
                 self.closed.append(ClosedTrade(self.entries.get(t.entry_client_id), t))
         for note in out.notes:
             self.notes[note.split(" ", 1)[0]] += 1
+
+    def on_repeat(self, d: DecisionRecord, count: int, last_ts_ms: int) -> None:
+        self.decisions.repeat(d, count, last_ts_ms)
 
     def on_tick(self, now_ms: int, core: TradingCore) -> None:
         self._sample(now_ms)

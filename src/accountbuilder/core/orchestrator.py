@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from accountbuilder.core import catch_up
 from accountbuilder.core.kit import Kit, Outbox
 from accountbuilder.core.state import SessionState
 from accountbuilder.core.steps import emergency, entry, events, lookups, position
+from accountbuilder.core.wake import Wake, next_wake
 from accountbuilder.domain.commands import Reconcile
 from accountbuilder.domain.events import ExchangeEvent
 from accountbuilder.domain.lifecycle import OrderEvent
+from accountbuilder.records.decision_log import DecisionRecord
 
 PRUNE_AFTER_MS = 2 * 3_600_000  # longer than the signal time bucket (G1), see OwnOrders.prune
 
@@ -36,6 +39,16 @@ class TradingCore:
         lookups.run(self.state, out, now_ms)
         self._forget_old_orders(now_ms)
         return self._drain(out)
+
+    def next_wake(self, now_ms: int) -> Wake | None:
+        """After the tick at ``now_ms``: until when the next ticks provably change nothing
+        (``core.wake``); None when the next tick must run."""
+        return next_wake(self.kit, self.state, now_ms)
+
+    def skipped(self, wake: Wake, ts_ms, marks) -> list[tuple[DecisionRecord, int]]:
+        """A replay skipped the ticks at ``ts_ms`` (numpy, marks ``marks``) over ``wake``: apply
+        what they would have changed and return their records by run (``core.catch_up``)."""
+        return catch_up.skipped(self.kit, self.state, wake, ts_ms, marks)
 
     def mark_restarted(self, now_ms: int) -> list[str]:
         """After a restart: every order whose send the crash may have hidden becomes UNKNOWN

@@ -47,11 +47,14 @@ class Rounds:
     carried: list[AnyCommand] = field(default_factory=list)  # commands left after MAX_ROUNDS
     store_failing_since_ms: int | None = None
     store_failures: int = 0  # rounds that could not be committed (status, alarms)
+    # live: a monotonic clock (ns) and where each core tick's duration goes (``status``)
+    clock_ns: Callable[[], int] | None = None
+    on_core_tick: Callable[[int], None] | None = None
 
     async def tick(self, now_ms: int, events: list[ExchangeEvent]) -> Outbox:
         """One tick at ``now_ms``; return its first outbox (tests and status lines read it)."""
         queued, self.pending = [*self.pending, *events], []
-        first = out = self.core.tick(now_ms, queued)
+        first = out = self._core_tick(now_ms, queued)
         out.commands[:0], self.carried = self.carried, []
         for _ in range(MAX_ROUNDS):
             sendable, unsent = self._commit(now_ms, out)
@@ -59,13 +62,22 @@ class Rounds:
                 self.pending += unsent  # the store's failure reaches the core next tick
                 break
             results = await self._send(now_ms, sendable)
-            out = self.core.tick(now_ms, [*unsent, *results, *self.take_events()])
+            out = self._core_tick(now_ms, [*unsent, *results, *self.take_events()])
         else:
             # The last round's outbox is committed now (its order moves, its state) and its
             # commands are sent next tick: nothing the core decided is lost between ticks.
             sendable, unsent = self._commit(now_ms, out)
             self.carried, self.pending = sendable, [*self.pending, *unsent]
         return first
+
+    def _core_tick(self, now_ms: int, events: list[ExchangeEvent]) -> Outbox:
+        clock, sink = self.clock_ns, self.on_core_tick
+        if clock is None or sink is None:
+            return self.core.tick(now_ms, events)
+        t0 = clock()
+        out = self.core.tick(now_ms, events)
+        sink(clock() - t0)
+        return out
 
     async def send_now(self, now_ms: int, out: Outbox) -> list[ExchangeEvent]:
         """Commit and send one outbox outside a tick (shutdown); return the answers."""

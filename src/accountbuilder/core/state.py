@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accountbuilder.core.orders import OwnOrders
 from accountbuilder.core.stop_track import StopTrack
@@ -25,6 +25,9 @@ from accountbuilder.machines.persistence import (
 )
 from accountbuilder.machines.stop_status import StopStatusMachine
 from accountbuilder.risk.state import RiskState
+
+if TYPE_CHECKING:
+    from accountbuilder.core.wake import StandingRefusal
 
 DOC_VERSION = 2  # 2: the order lifecycle, halt facts beside the main machine
 
@@ -48,6 +51,8 @@ class SessionState:
     entry_signal_id: str | None = None  # the signal of the working entry (ENTRY_PENDING)
     entry_evaluated_ms: int | None = None  # F6: an entry is evaluated at most once per tick
     seq: int = 0  # increasing counter for amend/cancel intent ids
+    # the last refusal and how long it stands (core.wake); not persisted: a restart re-evaluates
+    refusal: StandingRefusal | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def fresh(

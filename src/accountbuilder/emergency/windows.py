@@ -11,7 +11,7 @@ window, so one mark is enough to give a drop of 0.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 ONE_MINUTE_MS = 60_000
@@ -67,7 +67,10 @@ class RollingExtremes:
 
 @dataclass(frozen=True, slots=True)
 class Moves:
-    """The current mark against the 1- and 5-minute extremes at ``ts_ms``."""
+    """The current mark against the 1- and 5-minute extremes at ``ts_ms``.
+
+    The four moves are computed once, when the ``Moves`` is made (exact decimals).
+    """
 
     ts_ms: int
     mark: Decimal
@@ -75,22 +78,17 @@ class Moves:
     high_5m: Decimal
     low_1m: Decimal
     low_5m: Decimal
+    drop_1m: Decimal = field(init=False)
+    drop_5m: Decimal = field(init=False)
+    rise_1m: Decimal = field(init=False)
+    rise_5m: Decimal = field(init=False)
 
-    @property
-    def drop_1m(self) -> Decimal:
-        return self.mark / self.high_1m - 1
-
-    @property
-    def drop_5m(self) -> Decimal:
-        return self.mark / self.high_5m - 1
-
-    @property
-    def rise_1m(self) -> Decimal:
-        return self.mark / self.low_1m - 1
-
-    @property
-    def rise_5m(self) -> Decimal:
-        return self.mark / self.low_5m - 1
+    def __post_init__(self) -> None:
+        m, put = self.mark, object.__setattr__
+        put(self, "drop_1m", m / self.high_1m - 1)
+        put(self, "drop_5m", m / self.high_5m - 1)
+        put(self, "rise_1m", m / self.low_1m - 1)
+        put(self, "rise_5m", m / self.low_5m - 1)
 
 
 class MarkWindows:
@@ -125,6 +123,11 @@ class MarkWindows:
         self._five.push(ts, price)
         self._last_ts, self._last_mark = ts, price
         return self._moves(ts, price)
+
+    def extremes_5m(self, now_ms: int) -> tuple[float, float]:
+        """The highest and lowest mark of the 5-minute window at ``now_ms`` (after a mark)."""
+        ts = now_ms if self._last_ts is None else max(now_ms, self._last_ts)
+        return float(self._five.highest(ts)), float(self._five.lowest(ts))  # type: ignore[arg-type]
 
     def moves(self, now_ms: int) -> Moves | None:
         """The latest mark against the windows as they stand at ``now_ms`` (None before a mark)."""

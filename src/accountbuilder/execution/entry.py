@@ -74,6 +74,12 @@ class MakerTimeouts:
         self.standing, self.count = proposal, 0
         return proposal
 
+    def replace_with(self, proposal: Signal) -> Signal:
+        """A proposal of another key becomes the standing signal (what ``adopt`` does when
+        no maker timeout is counted and the key changed)."""
+        self.standing, self.count = proposal, 0
+        return proposal
+
     def stands(self, proposal: Signal | None) -> bool:
         """G3: the resting entry's signal still stands (same side, level and spacing)."""
         return (

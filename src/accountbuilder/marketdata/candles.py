@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import warnings
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -82,8 +83,55 @@ def load_candles(path: str | Path, *, timeframe_ms: int | None = None) -> Candle
     """Load and check a ``ts_ms,open,high,low,close,volume`` CSV or CSV.gz file.
 
     ``timeframe_ms`` is inferred (smallest step) unless given; a one-row file needs it.
+    The file is streamed into numpy (never held as text); a file the fast reader refuses, or
+    one with an empty line, is read again whole to say exactly which line is wrong.
     """
     path = Path(path)
+    values = _stream(path)
+    if values is None:
+        values = _load_text(path)  # the error path: raises with the line and column
+    columns = (values[:, k] for k in range(1, 6))
+    return candles_from_columns(
+        values[:, 0], *columns, timeframe_ms=timeframe_ms, source=path.name, real_btc=True
+    )
+
+
+def _open_text(path: Path):
+    with path.open("rb") as f:
+        gz = f.read(2) == _GZIP_MAGIC
+    if gz:
+        return gzip.open(path, "rt", encoding="ascii", errors="replace")
+    return path.open("r", encoding="ascii", errors="replace")
+
+
+def _stream(path: Path) -> np.ndarray | None:
+    """Parse straight from the (decompressing) file; None when a check must tell what is wrong."""
+    blank: list[bool] = []
+
+    def rows(f):
+        for line in f:
+            if line == "\n":
+                blank.append(True)
+            yield line
+
+    try:
+        with _open_text(path) as f:
+            if f.readline().strip().replace(" ", "") != HEADER:
+                return None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # no rows: the error path says so
+                values = np.loadtxt(
+                    rows(f), delimiter=",", dtype=np.float64, ndmin=2, comments=None
+                )
+    except (ValueError, OSError, EOFError, zlib.error):  # bad rows, a damaged gzip
+        return None
+    if blank or values.shape[0] == 0 or values.shape[1] != len(COLUMNS):
+        return None
+    return values
+
+
+def _load_text(path: Path) -> np.ndarray:
+    """Read the whole text and check it line by line (only for a file the stream refused)."""
     name = path.name
     raw = path.read_bytes()
     if raw[:2] == _GZIP_MAGIC:
@@ -99,11 +147,7 @@ def load_candles(path: str | Path, *, timeframe_ms: int | None = None) -> Candle
     if not body:
         raise CandleFileError(f"{name}: no candle rows after the header")
     _check_blank_lines(name, body)
-    values = _parse(name, body)
-    columns = (values[:, k] for k in range(1, 6))
-    return candles_from_columns(
-        values[:, 0], *columns, timeframe_ms=timeframe_ms, source=name, real_btc=True
-    )
+    return _parse(name, body)
 
 
 def _check_blank_lines(name: str, body: str) -> None:

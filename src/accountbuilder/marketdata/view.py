@@ -25,6 +25,12 @@ from accountbuilder.marketdata.daily import DailyRoller
 DAY_MS = 86_400_000
 
 
+def atr_pct_at(atr: WilderAtr, mark: float) -> Decimal | None:
+    """``ATR ÷ mark`` as the core reads it (8 decimals), for any mark."""
+    pct = atr.pct_of(mark)
+    return None if pct is None else Decimal(repr(round(pct, 8)))
+
+
 @dataclass(frozen=True, slots=True)
 class Staleness:
     """How old each datum may be before entries are blocked (ms)."""
@@ -91,8 +97,7 @@ class MarketView:
         """Wilder ATR(14) of daily candles ÷ mark price (SPEC D2); ``None`` until known."""
         if self.mark_price is None:
             return None
-        pct = self.atr.pct_of(float(self.mark_price))
-        return None if pct is None else Decimal(repr(round(pct, 8)))
+        return atr_pct_at(self.atr, float(self.mark_price))
 
     def atr_pct_daily(self) -> Decimal | None:
         """Wilder ATR(14) of daily candles ÷ the last daily close: the day's volatility, fixed

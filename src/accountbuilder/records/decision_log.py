@@ -8,13 +8,42 @@ Acceptances never collapse: each one is a trade attempt.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
 from accountbuilder.domain.enums import Side, Stage
 from accountbuilder.domain.reasons import Denial, ReasonCode
 from accountbuilder.records.codec import dumps, to_jsonable
+
+
+class LazyFigures(Mapping[str, Any]):
+    """A decision's figures, turned into JSON values (``to_jsonable``) when first read: the
+    core writes a record every evaluation, and most are only counted, never serialised."""
+
+    __slots__ = ("_raw", "_json")
+
+    def __init__(self, raw: dict[str, Any]):
+        self._raw: dict[str, Any] | None = raw
+        self._json: Mapping[str, Any] | None = None
+
+    def _values(self) -> Mapping[str, Any]:
+        if self._json is None:
+            self._json = MappingProxyType(to_jsonable(self._raw, strict=False))
+            self._raw = None
+        return self._json
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values()[key]
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+    def __repr__(self) -> str:
+        return repr(dict(self._values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +72,19 @@ class DecisionRecord:
             object.__setattr__(self, "stage", Stage(self.stage))
         if self.side is not None:
             object.__setattr__(self, "side", Side(self.side))
-        object.__setattr__(
-            self, "figures", MappingProxyType(to_jsonable(dict(self.figures), strict=False))
-        )
+        if not isinstance(self.figures, LazyFigures):
+            object.__setattr__(self, "figures", LazyFigures(dict(self.figures)))
+
+    def restamped(self, ts_ms: int, signal_id: str) -> DecisionRecord:
+        """The same decision at another tick of the same refusal, for ``signal_id`` (its
+        figures are already serialised: no second pass through ``__post_init__``)."""
+        twin = object.__new__(DecisionRecord)
+        put = object.__setattr__
+        for name in _FIELDS:
+            put(twin, name, getattr(self, name))
+        put(twin, "ts_ms", ts_ms)
+        put(twin, "signal_id", signal_id)
+        return twin
 
     @classmethod
     def rejected(
@@ -88,6 +127,9 @@ class DecisionRecord:
             signal_id=str(data.get("signal_id", "")),
             figures=data.get("figures") or {},
         )
+
+
+_FIELDS = tuple(f.name for f in fields(DecisionRecord))
 
 
 def run_key(record: DecisionRecord, *, compare_figures: bool = False) -> Hashable | None:

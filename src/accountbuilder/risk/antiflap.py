@@ -21,6 +21,8 @@ class AntiFlap:
 
     def observe(self, stage: Stage, now_ms: int) -> AntiFlap:
         """Record the stage of an entry evaluation; a different stage is a change (B1, B5)."""
+        if stage is self.last_stage and all(t > now_ms - WINDOW_MS for t in self.changes_ms):
+            return self  # the same stage, nothing aged out: no copy
         changes = tuple(t for t in self.changes_ms if t > now_ms - WINDOW_MS)
         if self.last_stage is not None and stage is not self.last_stage:
             changes = (*changes, now_ms)

@@ -66,7 +66,8 @@ class GateResult:
     denial: Denial | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "figures", MappingProxyType(dict(self.figures)))
+        if not isinstance(self.figures, MappingProxyType):  # the gate chain hands a fresh one
+            object.__setattr__(self, "figures", MappingProxyType(dict(self.figures)))
 
     @property
     def status(self) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from accountbuilder.config.models import StageRules
@@ -344,7 +345,7 @@ def evaluate_entry(ctx: EntryContext) -> EntryDecision:
             continue
         w.figures = {}
         denial = gate(ctx, w)
-        results.append(GateResult(name, denial is None, w.figures, denial))
+        results.append(GateResult(name, denial is None, MappingProxyType(w.figures), denial))
     return EntryDecision(
         accepted=denial is None,
         denial=denial,

@@ -1,13 +1,14 @@
 """Position sizing (SPEC C1-C3): stop distance, contracts from the loss budget, tick/lot rounding.
 
-Rounding is done in exact rationals (``Fraction``) so that "safe direction" really holds: a
-maker buy price never rounds up, a stop never rounds away from the entry, and the contract
-count is the largest whose exact inverse loss at the rounded stop fits the budget.
+Rounding is done in exact rationals so that "safe direction" really holds: a maker buy price
+never rounds up, a stop never rounds away from the entry, and the contract count is the
+largest whose exact inverse loss at the rounded stop fits the budget. The rationals are kept
+as integer pairs (``Decimal.as_integer_ratio``): the same exact results as ``Fraction``,
+without building one per operation.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -37,11 +38,30 @@ def stop_distance_pct(grid_spacing_pct: Decimal | None) -> Decimal | Denial:
     return min(max(grid_spacing_pct * STOP_SPACING_FACTOR, STOP_MIN_PCT), STOP_MAX_PCT)
 
 
+def _ratio(x: Decimal | Fraction | int) -> tuple[int, int]:
+    """``x`` as ``(numerator, denominator > 0)``, exactly."""
+    return x.as_integer_ratio()
+
+
+def _floor_div(num: int, den: int, *, up: bool = False) -> int:
+    return -(-num // den) if up else num // den
+
+
+def _round_ratio(num: int, den: int, tick: Decimal, up: bool) -> Decimal:
+    tn, td = _ratio(tick)
+    return Decimal(_floor_div(num * td, den * tn, up=up)) * tick
+
+
 def round_to_tick(price: Decimal | Fraction, tick: Decimal, *, up: bool) -> Decimal:
     """Round ``price`` to a multiple of ``tick``, up or down, exactly."""
-    steps = Fraction(price) / Fraction(tick)
-    n = math.ceil(steps) if up else math.floor(steps)
-    return Decimal(n) * tick
+    num, den = _ratio(price)
+    return _round_ratio(num, den, tick, up)
+
+
+def _times_one_plus(x: Decimal, d: Decimal, sign: int) -> tuple[int, int]:
+    """``x × (1 + sign × d)`` as an exact ratio."""
+    (xn, xd), (dn, dd) = _ratio(x), _ratio(d)
+    return xn * (dd + sign * dn), xd * dd
 
 
 def maker_entry_price(side: Side, price: Decimal, tick: Decimal) -> Decimal:
@@ -51,18 +71,16 @@ def maker_entry_price(side: Side, price: Decimal, tick: Decimal) -> Decimal:
 
 def stop_price(side: Side, entry: Decimal, stop_pct: Decimal, tick: Decimal) -> Decimal:
     """C3: the stop trigger ``entry × (1 ∓ d)`` rounded toward the entry (loss never grows)."""
-    d = Fraction(stop_pct)
     if side is Side.LONG:
-        return round_to_tick(Fraction(entry) * (1 - d), tick, up=True)
-    return round_to_tick(Fraction(entry) * (1 + d), tick, up=False)
+        return _round_ratio(*_times_one_plus(entry, stop_pct, -1), tick, up=True)
+    return _round_ratio(*_times_one_plus(entry, stop_pct, 1), tick, up=False)
 
 
 def take_profit_price(side: Side, entry: Decimal, spacing_pct: Decimal, tick: Decimal) -> Decimal:
     """G9: the next grid level ``entry × (1 ± spacing)``, rounded like a maker exit (C3)."""
-    s = Fraction(spacing_pct)
     if side is Side.LONG:
-        return round_to_tick(Fraction(entry) * (1 + s), tick, up=True)
-    return round_to_tick(Fraction(entry) * (1 - s), tick, up=False)
+        return _round_ratio(*_times_one_plus(entry, spacing_pct, 1), tick, up=True)
+    return _round_ratio(*_times_one_plus(entry, spacing_pct, -1), tick, up=False)
 
 
 def floor_to_step(qty: int, step: int) -> int:
@@ -78,8 +96,9 @@ def contracts_from_budget(
     haircut: Decimal,
 ) -> int:
     """C2: ``floor(max_loss_btc × entry / stop_distance_pct × size_multiplier × haircut)``."""
-    raw = Fraction(max_loss_btc) * Fraction(entry) / Fraction(stop_pct)
-    return math.floor(raw * Fraction(size_multiplier) * Fraction(haircut))
+    (mn, md), (en, ed), (pn, pd) = _ratio(max_loss_btc), _ratio(entry), _ratio(stop_pct)
+    (kn, kd), (hn, hd) = _ratio(size_multiplier), _ratio(haircut)
+    return (mn * en * pd * kn * hn) // (md * ed * pn * kd * hd)
 
 
 def max_contracts_for_loss(entry: Decimal, stop: Decimal, max_loss_btc: Decimal) -> int:
@@ -87,8 +106,9 @@ def max_contracts_for_loss(entry: Decimal, stop: Decimal, max_loss_btc: Decimal)
 
     ``C × |stop − entry| / (entry × stop) ≤ M`` ⇔ ``C ≤ M × entry × stop / |stop − entry|``.
     """
-    gap = abs(Fraction(stop) - Fraction(entry))
-    return math.floor(Fraction(max_loss_btc) * Fraction(entry) * Fraction(stop) / gap)
+    (mn, md), (en, ed), (sn, sd) = _ratio(max_loss_btc), _ratio(entry), _ratio(stop)
+    gap_n, gap_d = abs(sn * ed - en * sd), sd * ed  # |stop − entry|
+    return (mn * en * sn * gap_d) // (md * ed * sd * gap_n)
 
 
 def loss_at_stop_btc(side: Side, contracts: int, entry: Decimal, stop: Decimal) -> Decimal:

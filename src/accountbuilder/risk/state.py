@@ -55,11 +55,14 @@ class RiskState:
         blocks = self.blocks
         if antiflap.tripped(now_ms):
             blocks = blocks.add(ReasonCode.BLOCK_ANTI_FLAP, now_ms + ANTI_FLAP_BLOCK_MS)
+        if antiflap is self.antiflap and blocks is self.blocks:
+            return self  # unchanged: no copy
         return replace(self, antiflap=antiflap, blocks=blocks)
 
     def observe_equity(self, equity_usd: Decimal, now_ms: int) -> RiskState:
         """H2: track the start time, the highest equity and SUCCESS."""
-        return replace(self, targets=self.targets.observe(equity_usd, now_ms))
+        targets = self.targets.observe(equity_usd, now_ms)
+        return self if targets is self.targets else replace(self, targets=targets)
 
     def after_evaluation(self, decision: EntryDecision, now_ms: int) -> RiskState:
         """Persist what an entry evaluation observed (its stage and equity)."""

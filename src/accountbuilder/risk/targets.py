@@ -52,7 +52,10 @@ class Targets:
         success = self.success_ms
         if success is None and equity_usd >= SUCCESS_EQUITY_USD:
             success = now_ms
-        return Targets(start, max(self.peak_equity_usd, equity_usd), success)
+        peak = self.peak_equity_usd
+        if start == self.start_ms and success == self.success_ms and equity_usd <= peak:
+            return self  # nothing new: no copy
+        return Targets(start, max(peak, equity_usd), success)
 
     def assess(self, equity_usd: Decimal, now_ms: int) -> TargetStatus:
         """H2/H3 at ``now_ms`` with the current equity included.

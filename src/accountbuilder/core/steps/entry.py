@@ -16,6 +16,7 @@ from accountbuilder.core.halting import position_contracts, raise_halt
 from accountbuilder.core.kit import Kit, Outbox
 from accountbuilder.core.state import SessionState
 from accountbuilder.core.trade import OpenTrade
+from accountbuilder.core.wake import StandingRefusal
 from accountbuilder.domain.commands import PlaceOrder, SetLeverage
 from accountbuilder.domain.enums import Liquidity, MainState, OrderRole, OrderType, TimeInForce
 from accountbuilder.domain.models import MarketSnapshot, OrderSpec
@@ -24,6 +25,7 @@ from accountbuilder.machines.context import MachineContext
 from accountbuilder.records.decision_log import DecisionRecord
 from accountbuilder.risk.context import EntryContext, EntryDecision, EntrySignal
 from accountbuilder.risk.gates import evaluate_entry
+from accountbuilder.risk.standing import refusal_standing
 from accountbuilder.signal.ids import client_id
 from accountbuilder.signal.source import Signal, SignalInputs
 
@@ -47,9 +49,12 @@ def run(
         return None
     signal = s.maker.adopt(proposal)
     s.entry_signal_id, s.entry_evaluated_ms = signal.signal_id, now_ms
-    decision = evaluate_entry(_context(kit, s, now_ms, signal, degraded))
+    ctx = _context(kit, s, now_ms, signal, degraded)
+    decision = evaluate_entry(ctx)
     s.risk = s.risk.after_evaluation(decision, now_ms)
-    out.decisions.append(_record(decision, signal, now_ms))
+    record = _record(decision, signal, now_ms)
+    out.decisions.append(record)
+    s.refusal = _standing_refusal(kit, ctx, decision, record)
     if decision.halt is not None:
         raise_halt(
             kit, s, out, now_ms, decision.halt.reason, decision.halt.kind, decision.figures()
@@ -59,14 +64,31 @@ def run(
     return decision
 
 
+def _standing_refusal(
+    kit: Kit, ctx: EntryContext, decision: EntryDecision, record: DecisionRecord
+) -> StandingRefusal | None:
+    """How long this refusal stands: the gates' standing met with the signal's (core.wake)."""
+    if decision.accepted:
+        return None
+    atr = kit.view.atr.value
+    gates = refusal_standing(ctx, decision, atr)
+    if gates is None:
+        return None
+    signal_standing = getattr(kit.signal, "standing", None)
+    signal = None if signal_standing is None else signal_standing(_inputs(kit, ctx.now_ms))
+    return StandingRefusal(ctx.now_ms, record, gates, signal)
+
+
+def _inputs(kit: Kit, now_ms: int) -> SignalInputs:
+    view = kit.view
+    return SignalInputs(now_ms, view.mark_price, view.atr_pct_daily(), view.mean_price_24h())
+
+
 def propose(kit: Kit, now_ms: int) -> Signal | None:
     """The signal source's proposal for this moment (None without a mark)."""
-    view = kit.view
-    if view.mark_price is None:
+    if kit.view.mark_price is None:
         return None
-    return kit.signal.propose(
-        SignalInputs(now_ms, view.mark_price, view.atr_pct_daily(), view.mean_price_24h())
-    )
+    return kit.signal.propose(_inputs(kit, now_ms))
 
 
 def _context(

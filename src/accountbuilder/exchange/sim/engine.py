@@ -188,6 +188,20 @@ class SimEngine:
             )
         )
 
+    def emit_marks(self, first: int, last: int) -> None:
+        """Emit ``MarkPriceUpdated`` at the close of candles ``first``..``last`` (already
+        replayed), stamped with their own close times: the marks of minutes a replay skipped,
+        so the core's mark windows hold what a tick at every candle would have given them."""
+        push = self.outbox.push
+        for j in range(max(first, 0), min(last, self._next - 1) + 1):
+            ts = int(self._close_ts[j])
+            mark = dec(float(self._c[j]))
+            push(
+                MarkPriceUpdated(
+                    exchange_ts_ms=ts, local_ts_ms=ts, mark_price=mark, last_price=mark
+                )
+            )
+
     def _emit_day(self, day_end_ms: int) -> None:
         if self.daily is None:
             return

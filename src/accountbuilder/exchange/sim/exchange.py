@@ -101,6 +101,10 @@ class SimExchange:
         """Queue ``MarkPriceUpdated`` + the last closed candle now (for on-demand pacing)."""
         self._engine.emit_market_event()
 
+    def emit_marks(self, first: int, last: int) -> None:
+        """Queue the marks of candles ``first``..``last`` at their close times (skipped ticks)."""
+        self._engine.emit_marks(first, last)
+
     @property
     def now_ms(self) -> int:
         """The exchange clock (UTC ms)."""
