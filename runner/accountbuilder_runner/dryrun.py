@@ -21,7 +21,6 @@ import asyncio
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -54,19 +53,22 @@ from accountbuilder_runner.dry_summary import dry_logging, summary_text
 from accountbuilder_runner.notify import Notifier, NotifyUrlError, build_notifier
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import RequestQueue
-from accountbuilder_runner.session import Wiring, first_ticks, wire
+from accountbuilder_runner.session import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_REFUSED,
+    STREAMS_READY_S,
+    Wiring,
+    first_ticks,
+    wall_clock_ms,
+    wire,
+)
 from accountbuilder_runner.start_guard import StartRefused
 from accountbuilder_runner.store_owner import foreign_session, record_owner, take_store
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
 
-EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 MODE = "dry-run"  # the store's runtime mode: ``status`` shows DRY RUN for it
 DEFAULT_DRY_STATE = Path("state") / "dryrun.sqlite"
-STREAMS_READY_S = 10.0
-
-
-def wall_clock_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass

@@ -27,7 +27,6 @@ import logging
 import os
 import signal
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,23 +62,21 @@ from accountbuilder_runner.notify import Notifier, NotifyUrlError, NotifyUrls, b
 from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import RequestQueue
 from accountbuilder_runner.session import (  # noqa: F401  (re-exported for tests and dryrun)
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_REFUSED,
     LIVE_STALENESS,
+    STREAMS_READY_S,
     Wiring,
     each_round,
     first_ticks,
+    wall_clock_ms,
     wire,
 )
 from accountbuilder_runner.start_guard import StartRefused, unreadable_answers_refused
 from accountbuilder_runner.store_owner import foreign_session, record_owner, take_store
 from accountbuilder_runner.ticktimes import TickTimes, freeze_startup_objects
 from accountbuilder_runner.winrate_file import WinrateFileError, resolve_winrate, with_winrate
-
-EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
-STREAMS_READY_S = 10.0
-
-
-def wall_clock_ms() -> int:
-    return int(time.time() * 1000)
 
 
 # =============================================================================== session

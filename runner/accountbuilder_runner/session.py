@@ -7,6 +7,7 @@ start (G2: unresolved sends are looked up before anything is sent again).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,12 @@ from accountbuilder_runner.recorder import Recorder
 from accountbuilder_runner.requests import RequestQueue
 
 LIVE_STALENESS = Staleness(mark_ms=10_000, account_ms=300_000)
+EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
+STREAMS_READY_S = 10.0  # how long a start waits for the streams' first frames
+
+
+def wall_clock_ms() -> int:
+    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)

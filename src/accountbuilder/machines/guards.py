@@ -58,11 +58,7 @@ def calm_long_enough(ctx) -> Denial | None:
 
 def cooldown_over(ctx) -> Denial | None:
     """E4: the 30-minute COOLDOWN (or F5's pause) has run out."""
-    until = ctx.cooldown_until_ms
-    if until is None or ctx.now_ms < until:
-        left = None if until is None else until - ctx.now_ms
-        return Denial(ReasonCode.COOLDOWN_NOT_ELAPSED, {"remaining_ms": left})
-    return None
+    return _unless_due(ctx.now_ms, ctx.cooldown_until_ms, ReasonCode.COOLDOWN_NOT_ELAPSED)
 
 
 def reset_reason_given(ctx) -> Denial | None:
@@ -133,11 +129,7 @@ def amend_in_flight(ctx) -> Denial | None:
 
 def close_retry_due(ctx) -> Denial | None:
     """G8: a refused close is retried after its backoff (the 10-second rule keeps running)."""
-    at = ctx.close_retry_at_ms
-    if at is None or ctx.now_ms < at:
-        left = None if at is None else at - ctx.now_ms
-        return Denial(ReasonCode.CLOSE_RETRY_NOT_DUE, {"remaining_ms": left})
-    return None
+    return _unless_due(ctx.now_ms, ctx.close_retry_at_ms, ReasonCode.CLOSE_RETRY_NOT_DUE)
 
 
 def halt_not_raised(ctx) -> Denial | None:
@@ -167,3 +159,11 @@ GUARDS = {
         halt_not_raised,
     )
 }
+
+
+def _unless_due(now_ms: int, due_ms: int | None, code: ReasonCode) -> Denial | None:
+    """Denied until a set time has come (no time set: not due either)."""
+    if due_ms is None or now_ms < due_ms:
+        left = None if due_ms is None else due_ms - now_ms
+        return Denial(code, {"remaining_ms": left})
+    return None
