@@ -30,7 +30,7 @@ store (state/backtest_winrate.json by default), where `accountbuilder run` reads
 
 EPILOG = """\
 exit codes: 0 report written, 1 report written and the run ended HALTED or FAILURE,
-2 bad input (data file, dates, config)
+2 bad input (data file, dates, config), 70 internal error (one line names the traceback file)
 """
 
 

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "evaluate",
         help="why would the bot (not) enter now? run the gate chain on a what-if input",
         description=DESCRIPTION,
-        epilog="exit codes: 0 accepted, 1 refused, 2 bad input",
+        epilog="exit codes: 0 accepted, 1 refused, 2 bad input, 70 internal error",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--input", required=True, type=Path, metavar="FILE", help="YAML/JSON input")

@@ -30,7 +30,8 @@ Each URL is shown as its position and scheme only (`URL 2 (tgram)`): the rest is
 
 EPILOG = """\
 exit codes: 0 every URL took the message, 1 some URL failed, 2 no URL configured or bad
-config (unreadable or non-0600 URL file, a URL apprise does not know, a bad config file)
+config (unreadable or non-0600 URL file, a URL apprise does not know, a bad config file),
+70 internal error
 """
 
 

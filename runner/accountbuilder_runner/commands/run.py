@@ -52,7 +52,8 @@ restart; --start-equity-usd sizes a new dry account at the first mark. Stop with
 
 EPILOG = """\
 exit codes: 0 the data ended, 1 the run ended HALTED (manual) or FAILURE, 2 bad input,
-130 interrupted (Ctrl-C; the session is persisted first)
+70 internal error (one line names the traceback file), 130 interrupted (Ctrl-C; the session
+is persisted first)
 """
 
 
