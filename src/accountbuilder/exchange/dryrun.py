@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from loguru import logger
+
 from accountbuilder.domain.enums import MarginMode
 from accountbuilder.domain.events import ExchangeEvent, MarkPriceUpdated, StreamReconnected
 from accountbuilder.domain.models import (
@@ -44,6 +46,7 @@ from accountbuilder.exchange.sim.ticks import TickEngine
 from accountbuilder.health.rest_budget import RestBudget
 
 SATOSHI = Decimal("0.00000001")
+MISSED_PAGES = 10  # a restart walks at most 10,000 missed minutes (~6.9 days), 10 requests
 OnChange = Callable[[dict[str, Any]], None]
 
 
@@ -154,6 +157,7 @@ class DryRunExchange(DryAccount):
         engine = TickEngine(config, FaultPlan(), feed.clock, mark)  # a dry run injects nothing
         if start.saved is not None:
             snapshot.restore(engine, start.saved)
+            await _walk_missed(feed, engine)
         exchange = cls(feed, instrument, engine, on_change, budget)
         exchange.save()
         return exchange
@@ -207,3 +211,20 @@ class DryRunExchange(DryAccount):
             if acted or self.sim.pending_events:
                 self.save()
             self._events += self.sim.take_events()
+
+
+async def _walk_missed(feed: PublicFeed, engine: TickEngine) -> None:
+    """A restored account walks the minutes it did not see (mark-price candles), as the
+    exchange would have: a stop crossed meanwhile fills at its trigger, when it was crossed."""
+    seen = engine.seen_ms
+    candles = await feed.fetch_mark_candles(seen, MISSED_PAGES)
+    executions = engine.walk_missed(candles)
+    logger.info(
+        "dry account: walked {} missed 1-minute mark candles since {} ({} executions)",
+        len(candles), seen, executions,
+    )  # fmt: skip
+    if candles and candles[-1].ts_ms + 60_000 < engine.now_ms - 60_000:
+        logger.warning(
+            "dry account: the minutes after {} were not walked (more than {} pages missed); "
+            "the first price is a gap", candles[-1].ts_ms + 60_000, MISSED_PAGES,
+        )  # fmt: skip

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from tests.integration.exchange.bybit.livekit import (
     ENTRY_PRICE,
+    SEC,
     TP_PRICE,
     ManualClock,
     start_config,
@@ -107,6 +108,39 @@ async def test_i4_issue20_a_restart_resumes_the_dry_account_with_its_orders(dry)
     assert dry.book.ledger.contracts == contracts and dry.state.main.state == "IN_POSITION"
     assert dry.state.stop.state == "ACTIVE"
     assert snapshot.to_dict(dry.session.port.engine)["open"] == account["open"]
+
+
+async def test_g6_i4_issue20_a_stop_the_market_crossed_while_stopped_fills_at_its_trigger(dry):
+    """The dry account walks the minutes it missed (mark-price klines) before it resumes: a
+    stop the market crossed and left while the bot was down filled then, as on the exchange."""
+    await _in_position(dry)
+    saved_session, account = dry.state.to_dict(), dry.saves[-1]
+    stop_cid = dry.open_orders("sl")[0].spec.client_id
+    await dry.close()
+    dry.session, dry.feeds = None, []
+
+    above = ENTRY_PRICE + 100
+    for minute in range(1, 8):  # 7 minutes down; in minute 4 the mark dips through the stop
+        dry.clock.advance(60 * SEC - dry.clock() % (60 * SEC))
+        dry.server.set_mark_price(above)
+        if minute == 4:
+            crossed_minute = dry.clock()
+            dry.clock.advance(20 * SEC)
+            dry.server.set_mark_price(STOP_PRICE - 300)
+            dry.clock.advance(20 * SEC)
+            dry.server.set_mark_price(above)
+    dry.clock.advance(60 * SEC)
+    dry.server.set_mark_price(above)  # back above the stop when the bot restarts
+
+    await dry.open(saved=saved_session, account=account, history=False)
+    await dry.until(lambda: dry.state.risk.winrate.closed == 1)
+
+    stop = dry.book.orders[stop_cid]
+    assert stop.status.value == "Filled" and dry.book.ledger.contracts == 0
+    assert crossed_minute <= stop.updated_ts_ms < crossed_minute + 60 * SEC  # when crossed
+    exit_ = dry.trades[-1]
+    assert exit_.exit_reason is ExitReason.STOP and exit_.exit_price == STOP_PRICE
+    assert dry.server.requests_to("/v5/market/mark-price-kline")  # public, as every call
 
 
 async def test_issue20_the_dry_run_asks_only_for_public_market_data(dry):

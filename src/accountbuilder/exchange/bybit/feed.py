@@ -67,6 +67,9 @@ class PublicFeed:
     async def fetch_mark_price(self) -> Decimal:
         return await self.market.fetch_mark_price()
 
+    async def fetch_mark_candles(self, start_ms: int, max_pages: int) -> list[Candle]:
+        return await self.market.fetch_mark_candles(start_ms, max_pages)
+
     def health(self) -> ExchangeHealth:
         counts = self.streams.counts()
         return ExchangeHealth(

@@ -16,6 +16,7 @@ from accountbuilder.exchange.bybit.client import CCXT_SYMBOL, read_answer, resul
 
 INTERVAL_MS = {"1": 60_000, "D": 86_400_000}
 INVERSE = {"category": "inverse", "symbol": SYMBOL}
+KLINE_PAGE = 1000  # Bybit's most candles per kline request
 
 
 class MarketReads:
@@ -42,6 +43,25 @@ class MarketReads:
         candles = read_answer(lambda: [mapping.candle_from_rest(r) for r in rows])
         closed = sorted((c for c in candles if c.ts_ms + span <= now), key=lambda c: c.ts_ms)
         return closed[-limit:] if limit > 0 else []
+
+    async def fetch_mark_candles(self, start_ms: int, max_pages: int) -> list[Candle]:
+        """Closed 1-minute mark-price candles from the one holding ``start_ms``, oldest first:
+        at most ``max_pages`` requests of 1,000 (``/v5/market/mark-price-kline``)."""
+        span, now = INTERVAL_MS["1"], self.client.clock()
+        first = start_ms - start_ms % span
+        found: dict[int, Candle] = {}
+        for _ in range(max_pages):
+            if first + span > now:
+                break
+            end = min(first + KLINE_PAGE * span, now) - 1
+            params = dict(INVERSE, interval="1", start=first, end=end, limit=KLINE_PAGE)
+            answer = await self.client.call("publicGetV5MarketMarkPriceKline", params)
+            rows = result_of(answer).get("list")
+            for c in read_answer(lambda rows=rows: [mapping.candle_from_rest(r) for r in rows]):
+                if first <= c.ts_ms and c.ts_ms + span <= now:
+                    found[c.ts_ms] = c
+            first = end + 1
+        return [found[ts] for ts in sorted(found)]
 
     async def fetch_mark_price(self) -> Decimal:
         ticker = await self.client.call("fetch_ticker", CCXT_SYMBOL)

@@ -51,6 +51,7 @@ def to_dict(engine: TickEngine) -> dict[str, Any]:
         "mark": repr(engine.mark_f),
         "last": repr(engine.last_f),
         "funded_ms": engine.funded_ms,
+        "seen_ms": engine.seen_ms,
     }
 
 
@@ -78,6 +79,7 @@ def _restore(engine: TickEngine, doc: dict[str, Any]) -> None:
     book.executions = int(doc["executions"])
     engine.mark_f, engine.last_f = float(doc["mark"]), float(doc["last"])
     engine.funded_ms = int(doc["funded_ms"])
+    engine.seen_ms = int(doc.get("seen_ms", engine.seen_ms))  # older files: nothing to walk
     book.refresh_liq()
 
 

@@ -16,11 +16,16 @@ of a candle (``path.py``), in this order (a candle's tie order):
 A move is a *gap* when nothing was seen between the two prices: the first price after a
 start (a restored account's last price is the old one) or after a stream reconnect. Funding is
 booked at each 00:00/08:00/16:00 UTC passed, at ``config.funding_rate`` and the mark.
+
+What the account did not see while the dry run was stopped is walked at the restart from
+Bybit's 1-minute mark-price candles (``walk_missed``): each candle as four moves, open, the
+adverse extreme first (``path.py``), the other, close, at its own times — so a stop the market
+crossed meanwhile fills at its trigger when it did, as it would have on the exchange.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from accountbuilder.domain.enums import Liquidity, OrderSide, Side, TriggerBy
@@ -31,8 +36,10 @@ from accountbuilder.exchange.sim.config import FUNDING_INTERVAL_MS, SimConfig
 from accountbuilder.exchange.sim.faults import FaultPlan
 from accountbuilder.exchange.sim.orders import SimOrder
 from accountbuilder.exchange.sim.outbox import Outbox
+from accountbuilder.exchange.sim.path import low_first
 
 Clock = Callable[[], int]
+POINT_MS = 15_000  # a missed candle's four moves: at 0, 15, 30 and 45 s into its minute
 
 
 class TickEngine:
@@ -45,6 +52,7 @@ class TickEngine:
         self.mark_f = self.last_f = float(mark)
         now = clock()
         self.funded_ms = now - now % FUNDING_INTERVAL_MS  # the last funding time booked
+        self.seen_ms = now  # the time of the last price the account moved on
 
     @property
     def now_ms(self) -> int:
@@ -61,10 +69,19 @@ class TickEngine:
         raise ValueError("a dry run reads candles from the public feed, not the simulator")
 
     # ---------------------------------------------------------------------------- prices
-    def on_prices(self, mark: Decimal, last: Decimal | None = None, *, gap: bool = False) -> int:
-        """Walk the move to ``mark``/``last`` (``last`` defaults to the mark); return how many
-        executions and liquidations it caused."""
-        ts, before = self.now_ms, self.book.executions
+    def on_prices(
+        self,
+        mark: Decimal,
+        last: Decimal | None = None,
+        *,
+        gap: bool = False,
+        ts: int | None = None,
+    ) -> int:
+        """Walk the move to ``mark``/``last`` (``last`` defaults to the mark) at ``ts`` (default
+        now); return how many executions and liquidations it caused."""
+        ts = self.now_ms if ts is None else ts
+        before = self.book.executions
+        self.seen_ms = ts
         self.book_funding(ts)
         new_mark = float(mark)
         new_last = float(last) if last is not None else new_mark
@@ -72,6 +89,25 @@ class TickEngine:
         self._liquidation(ts)
         self._stops(ts, gap)
         self._limits(ts)
+        return self.book.executions - before
+
+    def walk_missed(self, candles: Sequence[Candle]) -> int:
+        """Walk closed 1-minute mark candles the account did not see; return the executions.
+
+        Each candle moves mark and last price alike to its open, its adverse extreme, the other
+        extreme and its close, at 0, 15, 30 and 45 s into its minute. A candle that began before
+        ``seen_ms`` is left out: the account saw part of it, and when within it is unknown. The
+        move to an open is a gap (as in ``path.py``: nothing is seen between a close and the
+        next open, or since the last price seen).
+        """
+        before = self.book.executions
+        for candle in sorted(candles, key=lambda c: c.ts_ms):
+            if candle.ts_ms < self.seen_ms:
+                continue
+            o, hi, lo, c = (float(x) for x in (candle.open, candle.high, candle.low, candle.close))
+            x1, x2 = (lo, hi) if low_first(self.book.ledger.side, o, c) else (hi, lo)
+            for k, price in enumerate((o, x1, x2, c)):
+                self.on_prices(dec(price), gap=k == 0, ts=candle.ts_ms + k * POINT_MS)
         return self.book.executions - before
 
     def book_funding(self, now_ms: int) -> None:

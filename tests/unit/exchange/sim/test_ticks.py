@@ -11,6 +11,7 @@ from tests.unit.exchange.sim.simkit import BUY, SELL, limit, market, stop
 
 from accountbuilder.domain.enums import OrderStatus, Side, TriggerBy
 from accountbuilder.domain.events import FundingApplied, OrderFilled, PositionLiquidated
+from accountbuilder.domain.models import Candle
 from accountbuilder.exchange.errors import Rejected
 from accountbuilder.exchange.sim.config import FUNDING_INTERVAL_MS, SimConfig
 from accountbuilder.exchange.sim.exchange import SimExchange
@@ -140,3 +141,74 @@ async def test_issue20_the_port_reads_candles_from_the_feed_not_the_simulator():
 
     with pytest.raises(Rejected, match="public feed"):
         await sim.fetch_candles("1", 10)
+
+
+# ---------------------------------------------------------- a restart's missed minutes (I4)
+MINUTE = 60_000
+
+
+def candle(ts: int, o: str, h: str, lo: str, c: str) -> Candle:
+    return Candle(ts_ms=ts, open=D(o), high=D(h), low=D(lo), close=D(c), volume=D(0))
+
+
+async def test_g6_i4_a_stop_crossed_in_a_missed_minute_fills_at_its_trigger_at_that_minute():
+    engine, sim, clock = rig()
+    await long_with_stop(engine, sim)
+    engine.on_prices(D("50000"))  # the last price the account saw, at T0
+    clock.now = T0 + 10 * MINUTE  # the dry run was stopped meanwhile
+    missed = [
+        candle(T0 + 1 * MINUTE, "50000", "50100", "49900", "50050"),
+        candle(T0 + 2 * MINUTE, "50050", "50080", "48800", "50020"),  # through the trigger, back
+        candle(T0 + 3 * MINUTE, "50020", "50040", "50000", "50010"),
+    ]
+
+    assert engine.walk_missed(missed) == 1
+
+    [fill] = fills(engine.take_events())
+    assert fill.client_id == "sl" and fill.price == D("49000")  # at the trigger, as a path
+    assert T0 + 2 * MINUTE <= fill.ts_ms < T0 + 3 * MINUTE  # when it was crossed, not now
+    assert engine.book.ledger.contracts == 0 and engine.seen_ms == T0 + 3 * MINUTE + 45_000
+
+
+async def test_g6_i4_a_missed_minute_that_opens_beyond_the_trigger_fills_at_its_open():
+    engine, sim, clock = rig()
+    await long_with_stop(engine, sim)
+    engine.on_prices(D("50000"))
+    clock.now = T0 + 5 * MINUTE
+
+    engine.walk_missed([candle(T0 + 2 * MINUTE, "48700", "48900", "48600", "48800")])
+
+    [fill] = fills(engine.take_events())
+    assert fill.price == D("48700")  # a gap: nothing was seen between 50,000 and the open
+
+
+async def test_i4_a_minute_the_account_saw_part_of_is_not_walked_again():
+    engine, sim, clock = rig()
+    await long_with_stop(engine, sim)
+    clock.now = T0 + 30_000
+    engine.on_prices(D("50000"))  # seen half-way through the minute that began at T0
+    clock.now = T0 + 5 * MINUTE
+
+    executions = engine.walk_missed([candle(T0, "50000", "50000", "48000", "50000")])
+
+    assert executions == 0 and engine.book.ledger.contracts == 300
+
+
+async def test_i4_funding_of_a_missed_funding_time_is_booked_at_the_mark_of_that_time():
+    engine, sim, clock = rig()
+    await long_with_stop(engine, sim)
+    funding_ms = T0 - T0 % FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS
+    engine.on_prices(D("50000"))
+    clock.now = funding_ms + 10 * MINUTE
+
+    engine.walk_missed(
+        [
+            candle(funding_ms - MINUTE, "51000", "52000", "51000", "52000"),  # 52,000 just before
+            candle(funding_ms, "52000", "52000", "52000", "52000"),
+        ]
+    )
+
+    [funding] = [e for e in engine.take_events() if isinstance(e, FundingApplied)]
+    assert funding.exchange_ts_ms == funding_ms
+    paid_at_52000 = D(300) / D(52000) * funding.rate
+    assert abs(funding.amount_btc + paid_at_52000) < D("1e-12")  # not at the 50,000 seen before
