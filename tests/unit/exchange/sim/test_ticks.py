@@ -7,6 +7,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.unit.exchange.sim.simkit import BUY, SELL, limit, market, stop
 
 from accountbuilder.domain.enums import OrderStatus, Side, TriggerBy
@@ -212,3 +214,42 @@ async def test_i4_funding_of_a_missed_funding_time_is_booked_at_the_mark_of_that
     assert funding.exchange_ts_ms == funding_ms
     paid_at_52000 = D(300) / D(52000) * funding.rate
     assert abs(funding.amount_btc + paid_at_52000) < D("1e-12")  # not at the 50,000 seen before
+
+
+@st.composite
+def missed_minutes(draw) -> list[Candle]:
+    """Consecutive missed 1-minute candles around a long's stop at 49,000 (ticks of 0.5)."""
+    n = draw(st.integers(1, 12))
+    prices = st.integers(96_000, 104_000).map(lambda k: D(k) / 2)  # 48,000 .. 52,000
+    out, prev = [], D("50000")
+    for k in range(n):
+        gap = draw(st.sampled_from([D(0), D(0), D(-600), D(400)]))
+        o = max(D("48000"), prev + gap)
+        c = draw(prices)
+        hi = max(o, c, draw(prices))
+        lo = min(o, c, draw(prices))
+        out.append(candle(T0 + (k + 1) * MINUTE, str(o), str(hi), str(lo), str(c)))
+        prev = c
+    return out
+
+
+@given(missed=missed_minutes())
+async def test_g6_i4_property_the_walk_fills_a_stop_iff_a_missed_minute_reached_it(missed):
+    """A long's stop at 49,000 fills in the first missed minute whose low reaches it: at the
+    trigger, or at that minute's open when the open is already beyond it; never otherwise."""
+    engine, sim, clock = rig()
+    await long_with_stop(engine, sim)
+    engine.on_prices(D("50000"))
+    clock.now = T0 + 20 * MINUTE
+
+    engine.walk_missed(missed)
+
+    got = fills(engine.take_events())
+    hit = next((c for c in missed if c.low <= D("49000")), None)
+    if hit is None:
+        assert got == [] and engine.book.ledger.contracts == 300
+        return
+    [fill] = got
+    assert hit.ts_ms <= fill.ts_ms < hit.ts_ms + MINUTE
+    assert fill.price == (hit.open if hit.open <= D("49000") else D("49000"))
+    assert engine.book.ledger.contracts == 0
