@@ -9,7 +9,9 @@ the lifecycle (``domain.lifecycle``); the recorder re-derives nothing. A creatio
 id the store already holds is never sent again (G2): its command is dropped and logged.
 
 A store that cannot commit (full disk, I/O error) raises ``CommitFailed``: the round loop
-still sends the protective commands and the core blocks entries (``core.rounds``).
+still sends the protective commands and the core blocks entries (``core.rounds``), and hands
+the failed round's records back with the next round; those this recorder wrote before the
+failure (a halt written, then the disk filled) are not written or counted again.
 A UTC day's metrics are logged to ``metrics.jsonl`` when the day ends and at ``finish``, and
 handed to each of ``day_listeners`` (the notifier). ``runtime_extra`` adds sections to the
 ``runtime`` document (the notifier's counts, for ``status``).
@@ -81,12 +83,14 @@ class Recorder:
         self._day: str | None = None
         self._logged_day = ""  # metrics are logged for the days after this one
         self._run: DecisionRun | None = None
+        self._handled: set[int] = set()  # ids of records written since the last good commit
 
     # ------------------------------------------------------------------------- per round
     def on_outbox(self, now_ms: int, out: Outbox, core: TradingCore) -> None:
         """Commit the round (records, session, order moves) before its commands are sent."""
         try:
             self._commit(now_ms, out, core)
+            self._handled.clear()  # every record handed back by ``Rounds`` is now on disk
         except STORE_FAULTS as e:
             self.commit_failures += 1
             logger.error("store {}: commit failed ({}): protection goes on, entries stop", self.store.path, e)  # fmt: skip
@@ -147,21 +151,35 @@ class Recorder:
         self._log_days(utc_day(now_ms), include_last=True)
 
     # ------------------------------------------------------------------------- records
+    def _first_time(self, record: object) -> bool:
+        """Not yet written: a failed round's records come back with the next round (``Rounds``),
+        the same objects, and those written before the failure must not be written twice."""
+        if id(record) in self._handled:
+            return False
+        self._handled.add(id(record))
+        return True
+
     def _journal(self, out: Outbox) -> None:
-        for note in out.notes:  # the core's notes (closes, anomalies, refused moves) to the log
+        for note in filter(self._first_time, out.notes):  # the core's notes to the log
             logger.info("core: {}", note)
         for entry in out.halts:
+            if id(entry) in self._handled:
+                continue
             record = HaltRecord.from_dict(entry.to_dict())
             self.store.record_halt(record)
+            self._handled.add(id(entry))
             self.rollup.add(record)
             log_record(logger, RecordKind.HALTS, record)
         for trade in out.trades:
+            if id(trade) in self._handled:
+                continue
             self.store.record_trade(trade)
+            self._handled.add(id(trade))
             self.rollup.add(trade)
             log_record(logger, RecordKind.TRADES, trade)
 
     def _decisions(self, decisions: Sequence[DecisionRecord]) -> None:
-        for d in decisions:
+        for d in filter(self._first_time, decisions):  # buffered: never lost to a failed write
             self.store.add_decision(d)
             self.rollup.add(d)
             if not self.collapse_log:

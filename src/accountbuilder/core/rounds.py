@@ -12,7 +12,10 @@ When the store cannot commit (a full disk, an I/O error), protection must not wa
 protective commands (stop place and amend, reduce-only close, entry cancels, their lookups)
 still go out, with the deterministic client ids a later restart finds them by (G2); every
 other command is refused as never sent, and the core is told the store is failing, which
-blocks entries until commits succeed again.
+blocks entries until commits succeed again. What a failed round was to record — trade and
+halt records (I1, I2), decisions, notes, order moves — is kept and committed, in order, with
+the first round that commits: the audit log comes late but whole (decisions of a long failure
+are kept up to ``MAX_UNRECORDED_DECISIONS``, the oldest dropped first and counted).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from accountbuilder.domain.events import CommandFailed, ExchangeEvent, StoreUnav
 from accountbuilder.domain.requests import FailureKind
 
 MAX_ROUNDS = 8  # command → answer → tick rounds within one tick
+MAX_UNRECORDED_DECISIONS = 100_000  # a failing store's backlog of decisions (~a day live)
 
 Execute = Callable[[AnyCommand], Awaitable[list[ExchangeEvent]]]
 Commit = Callable[[int, Outbox, TradingCore], None]
@@ -47,6 +51,8 @@ class Rounds:
     carried: list[AnyCommand] = field(default_factory=list)  # commands left after MAX_ROUNDS
     store_failing_since_ms: int | None = None
     store_failures: int = 0  # rounds that could not be committed (status, alarms)
+    unrecorded: Outbox | None = None  # failed rounds' records, committed with the next round
+    decisions_dropped: int = 0  # decisions of failed rounds beyond the backlog's bound
     # live: a monotonic clock (ns) and where each core tick's duration goes (``status``)
     clock_ns: Callable[[], int] | None = None
     on_core_tick: Callable[[int], None] | None = None
@@ -96,12 +102,30 @@ class Rounds:
     def _commit(self, now_ms: int, out: Outbox) -> tuple[list[AnyCommand], list[ExchangeEvent]]:
         if self.commit is None:
             return list(out.commands), []
+        if self.unrecorded is not None:
+            _prepend_records(out, self.unrecorded)
         try:
             self.commit(now_ms, out, self.core)
         except CommitFailed as e:
+            self.unrecorded = self._records_kept(out)
             return self._store_failing(now_ms, out, str(e))
-        self.store_failing_since_ms = None
+        self.store_failing_since_ms, self.unrecorded = None, None
         return list(out.commands), []
+
+    def _records_kept(self, out: Outbox) -> Outbox:
+        """What ``out`` was to record (no commands): kept for the next commit."""
+        over = len(out.decisions) - MAX_UNRECORDED_DECISIONS
+        notes = list(out.notes)
+        if over > 0:  # said in the notes, which are committed with the rest
+            self.decisions_dropped += over
+            notes.append(f"store failing: {over} decisions of uncommitted rounds dropped (I4)")
+        return Outbox(
+            decisions=out.decisions[max(over, 0) :],
+            halts=list(out.halts),
+            trades=list(out.trades),
+            notes=notes,
+            order_moves=list(out.order_moves),
+        )
 
     def _store_failing(
         self, now_ms: int, out: Outbox, detail: str
@@ -122,3 +146,12 @@ class Rounds:
         ]
         notice = StoreUnavailable(exchange_ts_ms=now_ms, local_ts_ms=now_ms, detail=detail[:200])
         return protective, [notice, *unsent]
+
+
+def _prepend_records(out: Outbox, earlier: Outbox) -> None:
+    """Put records of earlier rounds before ``out``'s own (their order is kept)."""
+    out.decisions[:0] = earlier.decisions
+    out.halts[:0] = earlier.halts
+    out.trades[:0] = earlier.trades
+    out.notes[:0] = earlier.notes
+    out.order_moves[:0] = earlier.order_moves

@@ -11,9 +11,10 @@ from tests.integration.core.harness import ENTRY_LEVEL, MARK0, Scenario, rows_fl
 
 from accountbuilder.core.rounds import CommitFailed
 from accountbuilder.domain.commands import PlaceOrder
-from accountbuilder.domain.enums import OrderRole
+from accountbuilder.domain.enums import ExitReason, OrderRole
 from accountbuilder.domain.lifecycle import OrderPhase
 from accountbuilder.domain.reasons import ReasonCode
+from accountbuilder.records.trade_log import TradeExitRecord
 
 SEC = 1_000
 DIP = rows_flat(MARK0, 1) + rows_move(MARK0, ENTRY_LEVEL - 20, 1)
@@ -78,3 +79,39 @@ async def test_i4_an_entry_whose_round_cannot_be_stored_is_never_sent_and_entrie
     await sc.run_for(70 * SEC)  # commits work again; the block runs out at the next minute
     assert sc.driver.rounds.store_failing_since_ms is None
     assert [c for c in sc.sim.rest_calls if c.method == "place_order"]  # trading resumed
+
+
+def committed(outboxes, kind) -> list:
+    return [r for out in outboxes for r in out.trades if isinstance(r, kind)]
+
+
+async def test_i1_i2_i4_records_of_rounds_the_store_could_not_commit_are_committed_late_not_lost():
+    """A trade that closes while the disk is full keeps its exit record (I1), and the halt
+    log its entries (I2): they are committed, once and in order, by the first round that can."""
+    fall = rows_move(ENTRY_LEVEL, ENTRY_LEVEL * 0.9, 30)  # through the stop, 0.35 % a minute
+    sc = Scenario(DIP + rows_flat(ENTRY_LEVEL, 30) + fall + rows_flat(ENTRY_LEVEL * 0.9, 30), tick_ms=SEC)  # fmt: skip
+    await sc.start()
+    disk = FailingDisk(sc._on_outbox)
+    sc.driver.rounds.commit = disk
+    while not (sc.state.main.state == "IN_POSITION" and sc.state.stop.state == "ACTIVE"):
+        await sc.run_for(SEC)
+    disk.full = True
+    before = len(sc.outboxes)
+
+    while sc.state.risk.winrate.closed == 0:  # the stop fills while nothing can be committed
+        await sc.run_for(SEC)
+    await sc.run_for(5 * SEC)
+    assert disk.failed > 0 and len(sc.outboxes) == before  # nothing was committed meanwhile
+    assert sc.driver.rounds.unrecorded is not None
+    kept = sc.driver.rounds.unrecorded
+    assert committed([kept], TradeExitRecord) and kept.decisions
+
+    disk.full = False
+    await sc.run_for(2 * SEC)
+
+    exits = committed(sc.outboxes, TradeExitRecord)
+    assert len(exits) == 1 and exits[0].exit_reason is ExitReason.STOP  # once, not lost
+    late = sc.outboxes[before]  # the first round committed after the failure carries them
+    assert committed([late], TradeExitRecord) == exits
+    assert late.decisions[: len(kept.decisions)] == kept.decisions  # in order, before its own
+    assert sc.driver.rounds.unrecorded is None

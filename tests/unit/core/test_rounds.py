@@ -80,3 +80,63 @@ async def test_i4_a_failing_commit_of_the_last_round_carries_only_protection():
     assert StoreUnavailable in kinds
     refusals = [e for e in rounds.pending if isinstance(e, CommandFailed)]
     assert refusals and all(e.failure is FailureKind.STORE_UNAVAILABLE for e in refusals)
+
+
+class RecordingCore:
+    """Every tick records one halt-log entry, one note and one decision, and sends nothing."""
+
+    def __init__(self):
+        self.n = 0
+
+    def tick(self, now_ms, events):
+        self.n += 1
+        return Outbox(halts=[f"halt{self.n}"], notes=[f"note{self.n}"], decisions=[f"d{self.n}"])
+
+
+class RecordLedger:
+    def __init__(self):
+        self.fail, self.halts, self.notes, self.decisions = False, [], [], []
+
+    def __call__(self, now_ms, out, core) -> None:
+        if self.fail:
+            raise CommitFailed("disk full")
+        self.halts += out.halts
+        self.notes += out.notes
+        self.decisions += out.decisions
+
+
+async def test_i2_i4_records_of_failed_rounds_are_committed_once_in_order_by_the_next_that_can():
+    ledger = RecordLedger()
+    rounds = Rounds(RecordingCore(), _sender([]), commit=ledger)
+    await rounds.tick(1_000, [])
+    ledger.fail = True
+    await rounds.tick(2_000, [])
+    await rounds.tick(3_000, [])
+    assert ledger.halts == ["halt1"]  # nothing committed while failing ...
+    ledger.fail = False
+
+    await rounds.tick(4_000, [])
+
+    assert ledger.halts == ["halt1", "halt2", "halt3", "halt4"]  # ... and nothing lost, in order
+    assert ledger.notes == ["note1", "note2", "note3", "note4"]
+    assert ledger.decisions == ["d1", "d2", "d3", "d4"]
+    assert rounds.unrecorded is None
+    await rounds.tick(5_000, [])
+    assert ledger.halts.count("halt3") == 1  # committed once
+
+
+async def test_i4_a_long_failure_keeps_the_newest_decisions_and_counts_the_dropped(monkeypatch):
+    monkeypatch.setattr("accountbuilder.core.rounds.MAX_UNRECORDED_DECISIONS", 2)
+    ledger = RecordLedger()
+    ledger.fail = True
+    rounds = Rounds(RecordingCore(), _sender([]), commit=ledger)
+    for t in range(1, 6):
+        await rounds.tick(t * 1_000, [])
+    ledger.fail = False
+
+    await rounds.tick(6_000, [])
+
+    assert ledger.decisions == ["d4", "d5", "d6"] and rounds.decisions_dropped == 3
+    dropped = [n for n in ledger.notes if "decisions of uncommitted rounds dropped" in n]
+    assert len(dropped) == 3  # each drop is said in the committed notes
+    assert ledger.halts == [f"halt{n}" for n in range(1, 7)]  # halt and trade records: all kept

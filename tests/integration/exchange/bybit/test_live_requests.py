@@ -4,6 +4,7 @@ is answered once in the store, applied or refused with its reason, and none cras
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from tests.integration.exchange.bybit.livekit import LiveKit
 
@@ -67,4 +68,34 @@ async def test_e5_a_burst_of_20_reset_requests_is_each_answered_once(kit: LiveKi
         "blank-who": ("refused", "malformed request: who is blank"),
         "binary": ("refused", "malformed request: not a JSON document"),
     }
+    store.close()
+
+
+async def test_e5_i4_a_reset_applied_while_the_store_failed_is_answered_applied_once_it_commits(
+    kit: LiveKit, tmp_path, monkeypatch
+):
+    """The round that lifted the HALT could not be committed: the request stays on disk and is
+    taken again, the core (no longer halted) refuses the repeat, and the answer recorded is the
+    reset that was applied — with its halt-log entry, committed late, not lost."""
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore.open(path, now_ms=kit.clock())
+    await _halted_manual(kit, store)
+    filed = write_reset_request(path, "wallet checked by hand", "ops", kit.clock())
+
+    def full(*a, **kw):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "commit_round", full)
+    await kit.tick(1)  # the reset is applied in memory; nothing can be committed
+    assert kit.state.halt.phase is not HaltPhase.HALT
+    assert pending_requests(path) == [filed] and store.recent_requests(limit=10) == []
+    monkeypatch.undo()
+
+    await kit.tick(2)
+
+    [answer] = store.recent_requests(limit=10)
+    assert (answer.request_id, answer.outcome) == (filed.stem, "applied")
+    resets = [h for h in store.recent_halts(limit=50) if h.event == "reset"]
+    assert len(resets) == 1 and resets[0].who == "ops"  # E5: in the halt log, once
+    assert pending_requests(path) == []
     store.close()
