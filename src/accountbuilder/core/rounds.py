@@ -10,8 +10,9 @@ harness run exactly this code.
 
 When the store cannot commit (a full disk, an I/O error), protection must not wait for it:
 protective commands (stop place and amend, reduce-only close, entry cancels, their lookups)
-still go out, with the deterministic client ids a later restart finds them by (G2); every
-other command is refused as never sent, and the core is told the store is failing, which
+still go out, with the deterministic client ids a later restart finds them by (G2), and so do
+reads (a reconcile, a lookup: they change nothing on the exchange, and a stop lost in a stream
+gap is only found by one); every other command is refused as never sent, and the core is told the store is failing, which
 blocks entries until commits succeed again. What a failed round was to record — trade and
 halt records (I1, I2), decisions, notes, order moves — is kept and committed, in order, with
 the first round that commits: the audit log comes late but whole (decisions of a long failure
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 
 from accountbuilder.core.kit import Outbox
 from accountbuilder.core.orchestrator import TradingCore
-from accountbuilder.domain.commands import AnyCommand
+from accountbuilder.domain.commands import AnyCommand, LookupOrder, Reconcile
 from accountbuilder.domain.events import CommandFailed, ExchangeEvent, StoreUnavailable
 from accountbuilder.domain.requests import FailureKind
 
@@ -132,7 +133,7 @@ class Rounds:
     ) -> tuple[list[AnyCommand], list[ExchangeEvent]]:
         self.store_failures += 1
         self.store_failing_since_ms = self.store_failing_since_ms or now_ms
-        protective = [c for c in out.commands if c.protective]
+        protective = [c for c in out.commands if _sent_while_failing(c)]
         unsent: list[ExchangeEvent] = [
             CommandFailed(
                 exchange_ts_ms=now_ms,
@@ -142,7 +143,7 @@ class Rounds:
                 message=detail[:200],
             )
             for c in out.commands
-            if not c.protective
+            if not _sent_while_failing(c)
         ]
         notice = StoreUnavailable(exchange_ts_ms=now_ms, local_ts_ms=now_ms, detail=detail[:200])
         return protective, [notice, *unsent]
@@ -155,3 +156,8 @@ def _prepend_records(out: Outbox, earlier: Outbox) -> None:
     out.trades[:0] = earlier.trades
     out.notes[:0] = earlier.notes
     out.order_moves[:0] = earlier.order_moves
+
+
+def _sent_while_failing(command: AnyCommand) -> bool:
+    """Protection, and reads (they change nothing that would need storing first)."""
+    return command.protective or isinstance(command, (Reconcile, LookupOrder))
