@@ -20,9 +20,9 @@ handed to each of ``day_listeners`` (the notifier). ``runtime_extra`` adds secti
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from loguru import logger
 
@@ -45,6 +45,7 @@ STORE_FAULTS = (sqlite3.OperationalError, sqlite3.DatabaseError, OSError)
 
 EquityOf = Callable[[TradingCore], Decimal | None]
 DayListener = Callable[[DailyMetrics, bool], None]  # (the day's metrics, the day is over)
+T = TypeVar("T")
 
 
 def account_equity(core: TradingCore) -> Decimal | None:
@@ -151,35 +152,31 @@ class Recorder:
         self._log_days(utc_day(now_ms), include_last=True)
 
     # ------------------------------------------------------------------------- records
-    def _first_time(self, record: object) -> bool:
-        """Not yet written: a failed round's records come back with the next round (``Rounds``),
-        the same objects, and those written before the failure must not be written twice."""
-        if id(record) in self._handled:
-            return False
-        self._handled.add(id(record))
-        return True
+    def _unwritten(self, records: Sequence[T]) -> Iterator[T]:
+        """The records not yet handled: a failed round's records come back with the next round
+        (``Rounds``), the same objects, and those handled before the failure are skipped. A
+        record counts as handled once the loop body that got it has finished (a write that
+        raised leaves it unhandled)."""
+        for record in records:
+            if id(record) not in self._handled:
+                yield record
+                self._handled.add(id(record))
 
     def _journal(self, out: Outbox) -> None:
-        for note in filter(self._first_time, out.notes):  # the core's notes to the log
+        for note in self._unwritten(out.notes):  # the core's notes to the log
             logger.info("core: {}", note)
-        for entry in out.halts:
-            if id(entry) in self._handled:
-                continue
+        for entry in self._unwritten(out.halts):
             record = HaltRecord.from_dict(entry.to_dict())
             self.store.record_halt(record)
-            self._handled.add(id(entry))
             self.rollup.add(record)
             log_record(logger, RecordKind.HALTS, record)
-        for trade in out.trades:
-            if id(trade) in self._handled:
-                continue
+        for trade in self._unwritten(out.trades):
             self.store.record_trade(trade)
-            self._handled.add(id(trade))
             self.rollup.add(trade)
             log_record(logger, RecordKind.TRADES, trade)
 
     def _decisions(self, decisions: Sequence[DecisionRecord]) -> None:
-        for d in filter(self._first_time, decisions):  # buffered: never lost to a failed write
+        for d in self._unwritten(decisions):  # buffered in the store: no write to fail
             self.store.add_decision(d)
             self.rollup.add(d)
             if not self.collapse_log:
